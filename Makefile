@@ -1,0 +1,48 @@
+# Linli — two commands: `make demo` and `make test`. See README.md.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+DEMO_DB := sqlite:///$(CURDIR)/var/linli.sqlite3
+
+.PHONY: demo test bench lint check serve clean-demo messages help
+
+help:
+	@echo "make demo   — install, build the SQLite demo database (Heping), serve on :$(PORT)"
+	@echo "make test   — install, lint (ruff, mypy, import-linter, migrations) and run every test"
+	@echo "make bench  — benchmarks on the local PostgreSQL"
+
+$(VENV)/.deps: requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . || \
+	  $(BIN)/python -m pip install -q --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+$(VENV)/.dev: $(VENV)/.deps requirements-dev.txt
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+demo: $(VENV)/.deps
+	@mkdir -p var
+	DATABASE_URL=$(DEMO_DB) LINLI_DEBUG=1 $(BIN)/linli migrate --noinput -v 0
+	DATABASE_URL=$(DEMO_DB) LINLI_DEBUG=1 $(BIN)/linli demo
+	@echo "Linli: http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
+	DATABASE_URL=$(DEMO_DB) LINLI_DEBUG=1 $(BIN)/linli runserver 127.0.0.1:$(PORT) --noreload
+
+clean-demo:
+	rm -f var/linli.sqlite3 var/linli.sqlite3-wal var/linli.sqlite3-shm
+
+test: $(VENV)/.dev
+	@bash scripts/system-deps.sh
+	@bash scripts/test.sh
+
+lint: $(VENV)/.dev
+	@bash scripts/test.sh --lint-only
+
+bench: $(VENV)/.dev
+	@bash scripts/bench.sh
+
+messages: $(VENV)/.dev
+	cd linli && ../$(BIN)/django-admin makemessages -l en --no-obsolete && ../$(BIN)/django-admin compilemessages -l en

@@ -1,0 +1,23 @@
+"""Test override: fast hashing, no HTTPS redirects, a fixed key."""
+
+import os
+
+os.environ.setdefault("LINLI_SECRET_KEY", "linli-test-key-" + "x" * 50)
+os.environ.setdefault("LINLI_SECURE", "0")
+
+from .base import *  # noqa: F403
+from .base import DATABASES, PASSWORD_HASHERS
+
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    *PASSWORD_HASHERS,
+]
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("LINLI_TEST_DB_NAME", "test_linli")}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,3 @@
+from .place import Place
+
+__all__ = ["Place"]

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from linli.people import policies
+from linli.people.choices import Role
+
+
+def linli(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    roles = policies.roles(user) if user is not None else set()
+    return {
+        "elder_mode": getattr(request, "elder_mode", False),
+        "my_roles": roles,
+        "is_staff_role": bool(
+            roles & {Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY, Role.OPERATOR}
+        ),
+        "can_see_residents": policies.can_anywhere(user, policies.Action.RESIDENT_VIEW)
+        if user is not None and user.is_authenticated
+        else False,
+        "can_see_places": policies.can_anywhere(user, policies.Action.PLACE_VIEW)
+        if user is not None and user.is_authenticated
+        else False,
+    }
