@@ -14,7 +14,9 @@ PASSWORD_HASHERS = [
     *PASSWORD_HASHERS,
 ]
 DATABASES["default"]["CONN_MAX_AGE"] = 0
-DATABASES["default"]["TEST"] = {"NAME": os.environ.get("LINLI_TEST_DB_NAME", "test_linli")}
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # A name per checkout/worker lets several test runs share one PostgreSQL server.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("LINLI_TEST_DB_NAME", "test_linli")}
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

@@ -26,13 +26,12 @@ from linli.people.policies import Action
 from linli.people.services import (
     account_create,
     account_reset_password,
-    resident_create,
+    resident_register,
     user_set_preferences,
 )
 from linli.places.choices import PlaceKind
 from linli.places.models import Place
 from linli.places.selectors import place_children, places_roots
-from linli.places.services.places import household_name, place_get_or_create
 
 from .forms import PhoneLoginForm, ResidentForm
 from .middleware import set_preference_cookies
@@ -250,19 +249,11 @@ def resident_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            building = data["building"]
-            if not policies.can(request.user, Action.RESIDENT_MANAGE, building):
-                raise NotFound(_("找不到该楼栋"))
-            household, _created = place_get_or_create(
-                parent=building,
-                kind=PlaceKind.HOUSEHOLD,
-                name=household_name(data["unit"], data["room"]),
+            resident = resident_register(
+                actor=request.user,
+                building=data["building"],
                 unit=data["unit"],
                 room=data["room"],
-            )
-            resident = resident_create(
-                actor=request.user,
-                household=household,
                 name=data["name"],
                 phone=data["phone"],
                 gender=data["gender"] or "",

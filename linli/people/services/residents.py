@@ -13,6 +13,7 @@ from linli.core.phones import normalize_mobile
 from linli.core.pinyin import pinyin_keys
 from linli.places.choices import PlaceKind
 from linli.places.models import Place
+from linli.places.services.places import household_name, place_get_or_create
 
 from ..choices import Gender
 from ..locks import lock_resident
@@ -79,36 +80,102 @@ def resident_create(
     moved_in: dt.date | None = None,
     note: str = "",
 ) -> Resident:
+    """Register a resident in an existing household."""
     if household.kind != PlaceKind.HOUSEHOLD:
         raise ValidationFailed(_("居民必须属于一户"))
     require(actor, Action.RESIDENT_MANAGE, household)
+    with transaction.atomic(durable=True):
+        return _create(
+            actor=actor,
+            household=household,
+            name=name,
+            phone=phone,
+            gender=gender,
+            birth_year=birth_year,
+            moved_in=moved_in,
+            note=note,
+        )
+
+
+def resident_register(
+    *,
+    actor: Any,
+    building: Place,
+    unit: str,
+    room: str,
+    name: str,
+    phone: str = "",
+    gender: str = "",
+    birth_year: int | None = None,
+    moved_in: dt.date | None = None,
+) -> Resident:
+    """Register a resident by building, unit and room, creating the household if it is new.
+    One transaction: a refused resident leaves no new household behind."""
+    if building.kind != PlaceKind.BUILDING:
+        raise ValidationFailed(_("请选择楼栋"))
+    require(actor, Action.RESIDENT_MANAGE, building)
+    if not (room or "").strip():
+        raise ValidationFailed(_("房号不能为空"))
+    with transaction.atomic(durable=True):
+        household, _created = place_get_or_create(
+            parent=building,
+            kind=PlaceKind.HOUSEHOLD,
+            name=household_name(unit, room),
+            unit=(unit or "").strip(),
+            room=room.strip(),
+        )
+        return _create(
+            actor=actor,
+            household=household,
+            name=name,
+            phone=phone,
+            gender=gender,
+            birth_year=birth_year,
+            moved_in=moved_in,
+            note="",
+        )
+
+
+def _create(
+    *,
+    actor: Any,
+    household: Place,
+    name: str,
+    phone: str,
+    gender: str,
+    birth_year: int | None,
+    moved_in: dt.date | None,
+    note: str,
+) -> Resident:
     name = clean_name(name)
     phone = normalize_mobile(phone) if phone else ""
+    gender = clean_gender(gender)
+    year = clean_birth_year(birth_year)
     full, initials = pinyin_keys(name)
-    with transaction.atomic(durable=True):
-        if phone and phone_in_use(phone):
-            raise Conflict(_("手机号 %(phone)s 已登记给另一位在住居民") % {"phone": phone})
-        try:
+    if phone and phone_in_use(phone):
+        raise Conflict(_("手机号 %(phone)s 已登记给另一位在住居民") % {"phone": phone})
+    try:
+        with transaction.atomic():
             resident = Resident.objects.create(
                 name=name,
                 phone=phone,
-                gender=clean_gender(gender),
-                birth_year=clean_birth_year(birth_year),
+                gender=gender,
+                birth_year=year,
                 household=household,
                 moved_in=moved_in,
                 pinyin_full=full,
                 pinyin_initials=initials,
                 note=note[:200],
             )
-        except IntegrityError as exc:
-            raise Conflict(_("手机号 %(phone)s 已登记给另一位在住居民") % {"phone": phone}) from exc
-        audit_record(
-            actor=actor,
-            action="resident.create",
-            target=resident,
-            place_id=household.pk,
-            data={"name": name},
-        )
+    except IntegrityError as exc:
+        raise Conflict(_("手机号 %(phone)s 已登记给另一位在住居民") % {"phone": phone}) from exc
+    audit_record(
+        actor=actor,
+        action="resident.create",
+        target=resident,
+        place_id=household.pk,
+        data={"name": name},
+    )
     return resident
 
 
