@@ -1,7 +1,7 @@
 from .accounts import account_create, account_reset_password, user_set_preferences
 from .groups import group_join, group_leave, team_create, team_member_add
 from .places import place_add
-from .residents import resident_create, resident_move_out, resident_update
+from .residents import resident_create, resident_move_out, resident_register, resident_update
 from .roles import department_create, role_grant, role_revoke
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "place_add",
     "resident_create",
     "resident_move_out",
+    "resident_register",
     "resident_update",
     "role_grant",
     "role_revoke",
