@@ -446,7 +446,10 @@ def build_plan() -> Plan:
         earliest = max(p.moved_in + dt.timedelta(days=180), dt.date(2020, 1, 1))
         p.moved_out = gen_date(rng, earliest, dt.date(2026, 6, 30))
         if i < len(former_groups):
-            p.groups[former_groups[i]] = p.moved_in + dt.timedelta(days=30)
+            # Joined before the move (the 2018 term at the earliest), ended by the move.
+            p.groups[former_groups[i]] = max(
+                p.moved_in + dt.timedelta(days=30), dt.date(2018, 7, 1)
+            )
 
     # The groups: exact sizes among current adults; staff are not in them.
     staff = {"secretary", "staff", "sponsor"}
