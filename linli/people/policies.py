@@ -87,8 +87,28 @@ def roles(user: Any) -> set[str]:
 
 def places_for(user: Any, action: str) -> list[Place]:
     """Places on which ``user`` holds a role that allows ``action``."""
-    allowed = PERMISSIONS[action]
+    return places_for_roles(user, PERMISSIONS[action])
+
+
+def places_for_roles(user: Any, allowed: Iterable[str]) -> list[Place]:
+    """Places on which ``user`` holds one of ``allowed`` roles. Apps above people (points,
+    matters …) keep their own action → roles tables and answer through these primitives."""
+    allowed = set(allowed)
     return [g.place for g in grants(user) if g.role in allowed]
+
+
+def can_roles(user: Any, allowed: Iterable[str], place: Place | None) -> bool:
+    if place is None:
+        return False
+    if is_system(user):
+        return True
+    return any(place.is_within(p) for p in places_for_roles(user, allowed))
+
+
+def scope_q_roles(user: Any, allowed: Iterable[str], prefix: str = "") -> Q:
+    if is_system(user):
+        return Q()
+    return within_any_q(places_for_roles(user, allowed), prefix)
 
 
 def can(user: Any, action: str, place: Place | None) -> bool:

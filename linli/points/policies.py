@@ -1,0 +1,55 @@
+"""Who may do what with points. Same primitives as people.policies: a role on a place holds
+for everything below it; outside one's places is NotFound."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from linli.people import policies as people_policies
+from linli.people.choices import Role
+from linli.places.models import Place
+
+STAFF = frozenset({Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY, Role.OPERATOR})
+
+
+class PointsAction:
+    AWARD = "points.award"  # post an award directly
+    PROPOSE = "points.propose"  # propose an award for staff approval
+    APPROVE = "points.approve"
+    REVERSE = "points.reverse"
+    RULES_MANAGE = "points.rules_manage"
+    LEDGER_VIEW = "points.ledger_view"
+    RESIDENT_POINTS_VIEW = "points.resident_view"
+    EXPORT = "points.export"
+
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    PointsAction.AWARD: STAFF,
+    PointsAction.PROPOSE: frozenset({Role.BUILDING_LEADER}),
+    PointsAction.APPROVE: STAFF,
+    PointsAction.REVERSE: STAFF,
+    PointsAction.RULES_MANAGE: frozenset({Role.COMMUNITY_SECRETARY, Role.OPERATOR}),
+    PointsAction.LEDGER_VIEW: STAFF,
+    PointsAction.RESIDENT_POINTS_VIEW: STAFF | {Role.BUILDING_LEADER},
+    PointsAction.EXPORT: STAFF,
+}
+
+
+def can(actor: Any, action: str, place: Place | None) -> bool:
+    return people_policies.can_roles(actor, PERMISSIONS[action], place)
+
+
+def can_anywhere(actor: Any, action: str) -> bool:
+    if getattr(actor, "is_system", False):
+        return True
+    return bool(people_policies.places_for_roles(actor, PERMISSIONS[action]))
+
+
+def places_for(actor: Any, action: str) -> list[Place]:
+    return people_policies.places_for_roles(actor, PERMISSIONS[action])
+
+
+def scope_q(actor: Any, action: str, prefix: str = "") -> Q:
+    return people_policies.scope_q_roles(actor, PERMISSIONS[action], prefix)

@@ -1,0 +1,119 @@
+"""Reads for points: scoped to the actor, with their related rows fetched up front."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
+
+from linli.core.errors import NotFound
+from linli.people import selectors as people_selectors
+from linli.people.models import Resident
+from linli.places.models import Place
+
+from . import policies
+from .choices import AwardStatus
+from .models import Account, Award, Entry, Posting, Rule
+from .policies import PointsAction
+
+
+def resident_balance(resident: Resident) -> int:
+    account = Account.objects.filter(resident=resident).only("balance").first()
+    return account.balance if account else 0
+
+
+def resident_entries(resident: Resident) -> QuerySet[Entry]:
+    """A resident's history: each entry with its posting, the award behind it (rule, evidence,
+    who awarded) and, for reversals, the posting reversed."""
+    return (
+        Entry.objects.filter(account__resident=resident)
+        .select_related(
+            "posting",
+            "posting__created_by",
+            "posting__award",
+            "posting__award__rule",
+            "posting__award__awarded_by",
+            "posting__award__proposed_by",
+            "posting__reverses",
+            "posting__reverses__award",
+            "posting__reverses__award__rule",
+            "posting__reversed_by",
+        )
+        .order_by("-posting__occurred_at", "-id")
+    )
+
+
+def resident_points_for_actor(actor: Any, pk: int) -> Resident:
+    """The resident whose points the actor may see: themselves, or within their places."""
+    resident = people_selectors.resident_get_for_actor(actor, pk)
+    own = resident.user_id is not None and resident.user_id == getattr(actor, "pk", None)
+    if own or policies.can(actor, PointsAction.RESIDENT_POINTS_VIEW, resident.household):
+        return resident
+    raise NotFound(_("找不到该居民"))
+
+
+def rules_for_community(community: Place, *, on: dt.date | None = None) -> QuerySet[Rule]:
+    qs = Rule.objects.filter(community=community).select_related("catalog_version")
+    if on is not None:
+        qs = qs.filter(active_from__lte=on).exclude(active_until__lt=on)
+    return qs.order_by("category", "key", "-active_from")
+
+
+def proposals_for_actor(actor: Any) -> QuerySet[Award]:
+    return (
+        Award.objects.filter(status=AwardStatus.PROPOSED)
+        .filter(policies.scope_q(actor, PointsAction.APPROVE, "resident__household__"))
+        .select_related("rule", "resident", "resident__household", "proposed_by")
+        .order_by("created_at")
+    )
+
+
+def proposals_by_leader(actor: Any) -> QuerySet[Award]:
+    return (
+        Award.objects.filter(proposed_by_id=getattr(actor, "pk", None) or 0)
+        .select_related("rule", "resident")
+        .order_by("-created_at")
+    )
+
+
+def award_get_for_approval(actor: Any, pk: int) -> Award:
+    award = (
+        Award.objects.select_related("rule", "resident", "resident__household")
+        .filter(pk=pk)
+        .first()
+    )
+    if award is None or not policies.can(actor, PointsAction.APPROVE, award.resident.household):
+        raise NotFound(_("找不到该加分记录"))
+    return award
+
+
+def ledger_postings(
+    actor: Any,
+    community: Place,
+    *,
+    kind: str = "",
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    query: str = "",
+) -> QuerySet[Posting]:
+    if not policies.can(actor, PointsAction.LEDGER_VIEW, community):
+        raise NotFound(_("找不到该社区"))
+    qs = Posting.objects.filter(community=community)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if start:
+        qs = qs.filter(occurred_at__date__gte=start)
+    if end:
+        qs = qs.filter(occurred_at__date__lte=end)
+    if query:
+        residents = Resident.objects.filter(people_selectors.resident_search_q(query))
+        qs = qs.filter(entries__account__resident__in=residents)
+    return (
+        qs.select_related("created_by", "award", "award__rule", "award__resident", "reverses")
+        .prefetch_related(
+            Prefetch("entries", queryset=Entry.objects.select_related("account__resident"))
+        )
+        .order_by("-occurred_at", "-id")
+    )
