@@ -1,4 +1,5 @@
 from .groups import GroupMembership, Team, TeamMember
+from .imports import ImportStatus, ResidentImport
 from .resident import Resident
 from .roles import Department, RoleGrant
 from .user import User
@@ -6,7 +7,9 @@ from .user import User
 __all__ = [
     "Department",
     "GroupMembership",
+    "ImportStatus",
     "Resident",
+    "ResidentImport",
     "RoleGrant",
     "Team",
     "TeamMember",
