@@ -29,6 +29,7 @@ def test_linli_console_script_is_installed():
 def _run(args, **env):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("LINLI_")}
     full_env.pop("DJANGO_SETTINGS_MODULE", None)
+    full_env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser tests for Playwright
     full_env.update(env)
     return subprocess.run(
         [sys.executable, "-m", "linli.cli", *args],
