@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from linli.audit.services import audit_record
 from linli.core.actors import is_system
 from linli.core.errors import Conflict, NotFound, ValidationFailed
+from linli.core.excel import guard_formula, workbook_bytes
 from linli.core.phones import normalize_mobile
 from linli.core.pinyin import pinyin_keys
 from linli.places.choices import ANCESTOR_KINDS, PlaceKind
@@ -650,9 +651,7 @@ def _write(actor: Any, imp: ResidentImport, community: Place, rows: list[dict[st
 
 def _guard(value: str) -> str:
     """Text that a spreadsheet could take for a formula gets a leading apostrophe."""
-    if value and value[0] in _FORMULA_START:
-        return "'" + value
-    return value
+    return guard_formula(value)
 
 
 def _export_rows(residents: Iterable[Resident]) -> Iterator[list[Any]]:
@@ -677,40 +676,7 @@ _WIDTHS = {"姓名": 12, "手机号": 15, "小区": 16, "楼栋": 10, "单元": 
 
 
 def _workbook_bytes(rows: Iterable[list[Any]], sheet_title: str) -> bytes:
-    import openpyxl
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=sheet_title[:31])
-    for index, name in enumerate(COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = _WIDTHS.get(name, 12)
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for name in COLUMNS:
-        cell = WriteOnlyCell(sheet, value=name)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for values in rows:
-        out: list[Any] = []
-        for value in values:
-            if isinstance(value, str):
-                cell = WriteOnlyCell(sheet, value=_guard(value))
-                cell.data_type = "s"
-                out.append(cell)
-            elif isinstance(value, dt.date):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "yyyy-mm-dd"
-                out.append(cell)
-            else:
-                out.append(value)
-        sheet.append(out)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(COLUMNS, rows, title=sheet_title, widths=_WIDTHS)
 
 
 def resident_import_template_xlsx() -> bytes:
