@@ -19,14 +19,14 @@ import pytest
 # fixtures in the same thread) would otherwise refuse to run "inside an async context".
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, ViewportSize, sync_playwright
 
 PASSWORD = "linli-test-pass-1"  # the personas' password (see the root conftest.py)
 
 CHROMIUM = Path(os.environ.get("LINLI_CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +56,7 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
-def _new_page(browser: Browser, base_url: str, viewport: dict[str, int], **kw: Any) -> Page:
+def _new_page(browser: Browser, base_url: str, viewport: ViewportSize, **kw: Any) -> Page:
     context = browser.new_context(
         base_url=base_url, viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai", **kw
     )
@@ -94,12 +94,14 @@ def shot(request: pytest.FixtureRequest):
 
 
 def sign_in(page: Page, user: Any, password: str = PASSWORD) -> None:
-    """Sign in through the real form as a persona (a User with a phone)."""
+    """Sign in through the real form as a persona (a User with a phone) and wait for the
+    page after it (home, or ?next=)."""
     page.goto("/login/")
     page.fill("#id_username", user.phone)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
-    page.wait_for_url(re.compile(r"/$"))
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+    assert "/login/" not in page.url, f"sign-in as {user.phone} failed: still on {page.url}"
 
 
 def no_horizontal_overflow(page: Page) -> bool:

@@ -58,43 +58,66 @@ def test_sign_in_wrong_password_and_sign_out(page: Page, shot: Any, leader: Any)
     expect(page).to_have_url(re.compile(r"/login/\?next=/"))
 
 
-def test_switch_language_to_english_and_back(page: Page, shot: Any, secretary: Any) -> None:
-    sign_in(page, secretary)
+def test_switch_language_to_english_and_back(
+    page: Page, shot: Any, secretary: Any, neighbours: Resident
+) -> None:
+    page.goto("/login/")
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("h1")).to_have_text("Sign in to Linli")
+    shot(page, "login-en")
+
+    sign_in(page, secretary)
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("h1")).to_have_text("Hello, 杨红")
     expect(page.get_by_role("link", name="Residents", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-    expect(page.locator("h1")).to_contain_text("Hello")
+    expect(page.locator("section.card[data-role=community_secretary]")).to_contain_text(
+        "Community secretary"
+    )
     assert no_horizontal_overflow(page)
     shot(page, "home-en")
 
-    page.goto("/residents/")
-    expect(page.locator("#q")).to_have_attribute("placeholder", re.compile("initials"))
+    page.get_by_role("link", name="Residents", exact=True).click()
+    expect(page.locator("#q")).to_have_attribute("placeholder", re.compile("pinyin initials"))
+    expect(page.locator("#results")).to_contain_text("6 people")
+    assert no_horizontal_overflow(page)
     shot(page, "residents-en")
+
+    page.get_by_role("link", name="代正菊").click()
+    expect(page.locator("main")).to_contain_text("Groups and teams")
+    expect(page.locator("main")).to_contain_text("Team leader")
+    assert no_horizontal_overflow(page)
+    shot(page, "detail-en")
 
     page.get_by_role("button", name="中文").click()
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(page.locator("main")).to_contain_text("身份与队伍")
     expect(page.get_by_role("link", name="居民", exact=True)).to_be_visible()
 
 
 def test_elder_mode_enlarges_text(page: Page, shot: Any, resident_user: Any) -> None:
-    sign_in(page, resident_user)
-
     def body_px() -> float:
         return float(page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)"))
 
+    page.goto("/login/")
     normal = body_px()
-    page.get_by_test_id("elder-toggle").click()
+    page.get_by_test_id("elder-toggle").click()  # works before sign-in too
     expect(page.locator("html")).to_have_class(re.compile(r"\belder\b"))
     large = body_px()
     assert large >= 20 and large > normal, (normal, large)
+    assert no_horizontal_overflow(page)
+    shot(page, "login-elder")
+
+    sign_in(page, resident_user)
+    expect(page.locator("html")).to_have_class(re.compile(r"\belder\b"))
     assert no_horizontal_overflow(page)
     shot(page, "home-elder")
 
     page.get_by_role("link", name="查看我的资料").click()
     expect(page.locator("h1")).to_contain_text("代正菊")
     assert no_horizontal_overflow(page)
-    shot(page, "resident-detail-elder")
+    shot(page, "detail-elder")
 
     page.get_by_test_id("elder-toggle").click()
     expect(page.locator("html")).not_to_have_class(re.compile(r"\belder\b"))
@@ -127,9 +150,14 @@ def test_resident_list_on_a_phone(page: Page, shot: Any, secretary: Any, neighbo
     assert no_horizontal_overflow(page)
     shot(page, "detail-zh")
 
+    page.get_by_role("link", name="地点", exact=True).click()
+    expect(page.locator("h1")).to_contain_text("和平社区")
+    assert no_horizontal_overflow(page)
+    shot(page, "places-zh")
+
     page.get_by_test_id("elder-toggle").click()
-    page.goto("/residents/")
     expect(page.locator("html")).to_have_class(re.compile(r"\belder\b"))
+    page.goto("/residents/")
     assert no_horizontal_overflow(page)
     shot(page, "list-elder")
 
@@ -141,7 +169,9 @@ def test_outsider_gets_404_for_a_heping_resident(
     sign_in(page, outsider)
     response = page.goto(f"/residents/{pk}/")
     assert response is not None and response.status == 404
+    expect(page.locator("h1")).to_have_text("找不到页面")
     expect(page.locator("body")).not_to_contain_text("代正菊")
+    assert no_horizontal_overflow(page)
     shot(page, "404")
 
 
