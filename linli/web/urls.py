@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views, views_import
+from . import views, views_import, views_points
 
 app_name = "web"
 
@@ -24,4 +24,21 @@ urlpatterns = [
     path("residents/export.xlsx", views_import.resident_export, name="resident_export"),
     path("residents/<int:pk>/", views.resident_detail, name="resident_detail"),
     path("residents/<int:pk>/account/", views.resident_account, name="resident_account"),
+    path("residents/<int:pk>/points/", views_points.resident_points, name="resident_points"),
+    path("points/", views_points.points_home, name="points_home"),
+    path("points/award/", views_points.points_award_view, name="points_award"),
+    path("points/award/search/", views_points.points_award_search, name="points_award_search"),
+    path(
+        "points/awards/<int:pk>/reverse/",
+        views_points.points_award_reverse,
+        name="points_award_reverse",
+    ),
+    path("points/proposals/", views_points.points_proposals, name="points_proposals"),
+    path(
+        "points/proposals/<int:pk>/<str:decision>/",
+        views_points.points_proposal_decide,
+        name="points_proposal_decide",
+    ),
+    path("points/rules/", views_points.points_rules, name="points_rules"),
+    path("points/ledger/", views_points.points_ledger, name="points_ledger"),
 ]

@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from linli.points.models import Rule
+
+
+class AwardForm(forms.Form):
+    resident = forms.IntegerField(widget=forms.HiddenInput)
+    rule = forms.ModelChoiceField(label=_("规则"), queryset=Rule.objects.none())
+    points = forms.CharField(
+        label=_("积分"), max_length=6, widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    )
+    evidence_note = forms.CharField(
+        label=_("事由与凭证"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    evidence_file = forms.FileField(label=_("照片"), required=False)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=120)
+
+    def __init__(self, *args: Any, rules: Any = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if rules is not None:
+            self.fields["rule"].queryset = rules  # type: ignore[attr-defined]
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("驳回理由"), max_length=200)
+
+
+class ReverseForm(forms.Form):
+    reason = forms.CharField(label=_("冲正理由"), max_length=200)
