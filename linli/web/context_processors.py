@@ -6,12 +6,22 @@ from django.http import HttpRequest
 
 from linli.people import policies
 from linli.people.choices import Role
+from linli.people.models import Resident
+from linli.points import policies as points_policies
+from linli.points.policies import PointsAction
 
 
 def linli(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     roles = policies.roles(user) if user is not None else set()
+    signed_in = user is not None and user.is_authenticated
+    can_see_points = signed_in and (
+        points_policies.can_anywhere(user, PointsAction.LEDGER_VIEW)
+        or points_policies.can_anywhere(user, PointsAction.PROPOSE)
+        or Resident.objects.filter(user_id=getattr(user, "pk", None) or 0).exists()
+    )
     return {
+        "can_see_points": can_see_points,
         "elder_mode": getattr(request, "elder_mode", False),
         "my_roles": roles,
         "is_staff_role": bool(

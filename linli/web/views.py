@@ -30,6 +30,9 @@ from linli.people.services import (
     user_set_preferences,
 )
 from linli.places.choices import PlaceKind
+from linli.points import policies as points_policies
+from linli.points.policies import PointsAction
+from linli.points.selectors import proposals_for_actor, resident_balance
 from linli.places.models import Place
 from linli.places.selectors import place_children, places_roots
 
@@ -123,10 +126,22 @@ def home(request: HttpRequest) -> HttpResponse:
             ).count()
         cards.append(card)
     memberships = resident.memberships.filter(ended_on__isnull=True) if resident is not None else []
+    balance = resident_balance(resident) if resident is not None else None
+    pending = (
+        proposals_for_actor(user).count()
+        if points_policies.can_anywhere(user, PointsAction.APPROVE)
+        else None
+    )
     return render(
         request,
         "web/home.html",
-        {"cards": cards, "resident": resident, "memberships": memberships},
+        {
+            "cards": cards,
+            "resident": resident,
+            "memberships": memberships,
+            "balance": balance,
+            "pending_proposals": pending,
+        },
     )
 
 
