@@ -40,5 +40,11 @@ urlpatterns = [
         name="points_proposal_decide",
     ),
     path("points/rules/", views_points.points_rules, name="points_rules"),
+    path("points/rules/new/", views_points.points_rule_new, name="points_rule_new"),
+    path(
+        "points/rules/<int:pk>/revise/",
+        views_points.points_rule_revise,
+        name="points_rule_revise",
+    ),
     path("points/ledger/", views_points.points_ledger, name="points_ledger"),
 ]

@@ -28,11 +28,20 @@ from linli.places.models import Place
 from linli.places.models.place import within_any_q
 from linli.points import policies, selectors
 from linli.points.choices import PostingKind
-from linli.points.models import Award, Rule
+from linli.points.models import Award, CatalogVersion, Rule
 from linli.points.policies import PointsAction
-from linli.points.services import award_approve, award_reject, award_reverse, points_award
+from linli.points.services import (
+    award_approve,
+    award_reject,
+    award_reverse,
+    catalog_version_create,
+    points_award,
+    rule_create,
+    rule_revise,
+)
 
 from .forms_points import AwardForm, RejectForm, ReverseForm
+from .forms_rules import RuleForm
 
 
 def _communities(actor: Any, action: str) -> QuerySet[Place]:
@@ -253,8 +262,81 @@ def points_rules(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/points_rules.html",
-        {"community": community, "rules": rules, "today": timezone.localdate()},
+        {
+            "community": community,
+            "rules": rules,
+            "today": timezone.localdate(),
+            "can_manage": policies.can(request.user, PointsAction.RULES_MANAGE, community),
+        },
     )
+
+
+def _rule_form_page(request: HttpRequest, community: Place, rule: Rule | None) -> HttpResponse:
+    versions = CatalogVersion.objects.filter(community=community).order_by("-number")
+    initial: dict[str, Any] = {}
+    if rule is not None:
+        initial = {f: getattr(rule, f) for f in RULE_FIELDS}
+        initial["key"] = rule.key
+    form = RuleForm(
+        request.POST or None, versions=versions, revising=rule is not None, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        fields = {f: data.get(f) for f in RULE_FIELDS}
+        try:
+            version = data["version"] or catalog_version_create(
+                actor=request.user,
+                community=community,
+                decision=data["decision"],
+                decided_on=data["decided_on"],
+            )
+            if rule is None:
+                rule_create(actor=request.user, version=version, key=data["key"], **fields)
+            else:
+                rule_revise(actor=request.user, rule=rule, version=version, **fields)
+        except DomainError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("积分细则已保存。"))
+            return redirect(f"{reverse('web:points_rules')}?community={community.pk}")
+    return render(
+        request, "web/rule_form.html", {"form": form, "community": community, "rule": rule}
+    )
+
+
+RULE_FIELDS = (
+    "name",
+    "category",
+    "description",
+    "points_min",
+    "points_max",
+    "cap_day",
+    "cap_month",
+    "cap_quarter",
+    "awarders",
+    "evidence",
+    "active_from",
+    "active_until",
+)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def points_rule_new(request: HttpRequest) -> HttpResponse:
+    community = _community(request, PointsAction.RULES_MANAGE)[0]
+    return _rule_form_page(request, community, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def points_rule_revise(request: HttpRequest, pk: int) -> HttpResponse:
+    rule = Rule.objects.filter(pk=pk).first()
+    if rule is None:
+        raise Http404
+    community = Place.objects.get(pk=rule.community_id)
+    if not policies.can(request.user, PointsAction.RULES_MANAGE, community):
+        raise Http404
+    return _rule_form_page(request, community, rule)
 
 
 def _date(raw: str) -> dt.date | None:

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from linli.points.choices import Awarders, Evidence, RuleCategory
+from linli.points.models import CatalogVersion
+
+
+class RuleForm(forms.Form):
+    """A rule, under an existing catalogue version or a new one with its adopting decision."""
+
+    version = forms.ModelChoiceField(
+        label=_("细则版本"),
+        queryset=CatalogVersion.objects.none(),
+        required=False,
+        empty_label=_("新版本（填写下面的决定）"),
+    )
+    decision = forms.CharField(
+        label=_("通过新版本的决定"),
+        max_length=300,
+        required=False,
+        help_text=_("例如：2024年1月居民代表会议表决通过（到会 150 人，赞成 142 人）"),
+    )
+    decided_on = forms.DateField(
+        label=_("决定日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    key = forms.SlugField(label=_("编号（英文字母、数字）"), max_length=40)
+    name = forms.CharField(label=_("名称"), max_length=60)
+    category = forms.ChoiceField(label=_("类别"), choices=RuleCategory.choices)
+    description = forms.CharField(label=_("说明"), max_length=300, required=False)
+    points_min = forms.IntegerField(label=_("最低分"), min_value=1)
+    points_max = forms.IntegerField(
+        label=_("最高分（固定分值可不填）"), min_value=1, required=False
+    )
+    cap_day = forms.IntegerField(label=_("每人每日上限"), min_value=1, required=False)
+    cap_month = forms.IntegerField(label=_("每人每月上限"), min_value=1, required=False)
+    cap_quarter = forms.IntegerField(label=_("每人每季度上限"), min_value=1, required=False)
+    awarders = forms.ChoiceField(label=_("谁可加分"), choices=Awarders.choices)
+    evidence = forms.ChoiceField(label=_("所需凭证"), choices=Evidence.choices)
+    active_from = forms.DateField(
+        label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    active_until = forms.DateField(
+        label=_("失效日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, versions: Any = None, revising: bool = False, **kwargs: Any):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        if versions is not None:
+            self.fields["version"].queryset = versions  # type: ignore[attr-defined]
+        if revising:
+            self.fields["key"].disabled = True
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("version") and not (data.get("decision") and data.get("decided_on")):
+            raise forms.ValidationError(_("请选择细则版本，或填写通过新版本的决定和日期"))
+        return data
