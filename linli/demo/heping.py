@@ -517,6 +517,9 @@ class Tally:
         "account": "账号",
         "grant": "角色授权",
         "move_out": "迁出",
+        "points_rule": "积分细则",
+        "award": "加分",
+        "points_decision": "审核与冲正",
     }
 
     def __init__(self) -> None:
@@ -841,6 +844,11 @@ def load_heping(out: Writer | None = None) -> Demo:
     load_move_outs(demo)
     load_departments(demo)
     load_roles(demo)
+    # Points need the people and the staff's sign-ins (they award). Imported here: the points
+    # loader builds on this module's plan.
+    from linli.demo.points import load_points
+
+    load_points(demo, out)
     if out is not None:
         out.write(figures(demo) + "\n")
         out.write(f"\n演示账号（共用密码 {PASSWORD}，首次登录无需改密）：\n")
