@@ -12,7 +12,15 @@ from linli.people.choices import Gender
 from linli.places.models import Place
 
 
-class PhoneLoginForm(AuthenticationForm):
+class NoColonLabels:
+    """Labels render as “姓名”, not “姓名:” — the templates lay labels out on their own line."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+class PhoneLoginForm(NoColonLabels, AuthenticationForm):
     username = forms.CharField(
         label=_("手机号"),
         max_length=20,
@@ -34,7 +42,7 @@ class PhoneLoginForm(AuthenticationForm):
             return str(raw).strip()
 
 
-class ResidentForm(forms.Form):
+class ResidentForm(NoColonLabels, forms.Form):
     name = forms.CharField(label=_("姓名"), max_length=32)
     phone = forms.CharField(
         label=_("手机号"),

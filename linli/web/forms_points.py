@@ -7,9 +7,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from linli.points.models import Rule
+from linli.web.forms import NoColonLabels
 
 
-class AwardForm(forms.Form):
+class AwardForm(NoColonLabels, forms.Form):
     resident = forms.IntegerField(widget=forms.HiddenInput)
     rule = forms.ModelChoiceField(label=_("规则"), queryset=Rule.objects.none())
     points = forms.CharField(
@@ -32,9 +33,9 @@ class AwardForm(forms.Form):
             self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
 
 
-class RejectForm(forms.Form):
+class RejectForm(NoColonLabels, forms.Form):
     reason = forms.CharField(label=_("驳回理由"), max_length=200)
 
 
-class ReverseForm(forms.Form):
+class ReverseForm(NoColonLabels, forms.Form):
     reason = forms.CharField(label=_("冲正理由"), max_length=200)

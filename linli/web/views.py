@@ -30,11 +30,11 @@ from linli.people.services import (
     user_set_preferences,
 )
 from linli.places.choices import PlaceKind
+from linli.places.models import Place
+from linli.places.selectors import place_children, places_roots
 from linli.points import policies as points_policies
 from linli.points.policies import PointsAction
 from linli.points.selectors import proposals_for_actor, resident_balance
-from linli.places.models import Place
-from linli.places.selectors import place_children, places_roots
 
 from .forms import PhoneLoginForm, ResidentForm
 from .middleware import set_preference_cookies
@@ -78,6 +78,9 @@ class LoginView(auth_views.LoginView):
 
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "registration/password_change.html"
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "label_suffix": ""}
 
     def get_success_url(self) -> str:
         return reverse("web:home")
