@@ -7,9 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.points.choices import Awarders, Evidence, RuleCategory
 from linli.points.models import CatalogVersion
+from linli.web.forms import NoColonLabels
 
 
-class RuleForm(forms.Form):
+class RuleForm(NoColonLabels, forms.Form):
     """A rule, under an existing catalogue version or a new one with its adopting decision."""
 
     version = forms.ModelChoiceField(
@@ -48,7 +49,6 @@ class RuleForm(forms.Form):
     )
 
     def __init__(self, *args: Any, versions: Any = None, revising: bool = False, **kwargs: Any):
-        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         if versions is not None:
             self.fields["version"].queryset = versions  # type: ignore[attr-defined]

@@ -144,6 +144,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "memberships": memberships,
             "balance": balance,
             "pending_proposals": pending,
+            "can_propose": pending is None
+            and points_policies.can_anywhere(user, PointsAction.PROPOSE),
         },
     )
 

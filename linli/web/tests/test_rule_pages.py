@@ -87,3 +87,17 @@ def test_revision_under_the_same_version_is_refused(client, secretary, suggestio
     data.update({"decision": "2023年12月议事会修订", "decided_on": "2023-12-20"})
     assert client.post(url, data).status_code == 302
     assert Rule.objects.filter(key="suggestion").count() == 2
+
+
+@pytest.mark.django_db
+def test_catalogue_links_to_the_editor_only_for_its_managers(
+    client, staff, secretary, suggestion_rule
+):
+    new = reverse("web:points_rule_new")
+    revise = reverse("web:points_rule_revise", args=[suggestion_rule.pk])
+    client.force_login(secretary)
+    body = client.get(reverse("web:points_rules")).content.decode()
+    assert new in body and revise in body
+    client.force_login(staff)
+    body = client.get(reverse("web:points_rules")).content.decode()
+    assert new not in body and revise not in body
