@@ -39,7 +39,16 @@ def lock_resident_accounts(residents: Iterable[Resident]) -> dict[int, Account]:
     """Lock the residents' accounts (creating them if needed), in primary-key order.
     Returns resident id → locked account."""
     residents = list(residents)
+    wanted = {r.pk for r in residents}
+    # Usually every account exists: lock them straight away (one query, not two).
+    locked = _lock(residents)
+    if wanted <= locked.keys():
+        return locked
     _ensure_resident_accounts(residents)
+    return _lock(residents)
+
+
+def _lock(residents: list[Resident]) -> dict[int, Account]:
     accounts = Account.objects.select_for_update().filter(resident__in=residents).order_by("pk")
     return {a.resident_id: a for a in accounts if a.resident_id is not None}
 

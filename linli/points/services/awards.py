@@ -15,7 +15,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -104,13 +104,22 @@ def _check_evidence(rule: Rule, note: str, file: Any, source_type: str) -> None:
         raise ValidationFailed(_("这条规则只能通过议事事项加分"))
 
 
-def _check_not_self(actor: Any, resident: Resident) -> None:
-    own = Resident.objects.filter(user_id=getattr(actor, "pk", None) or 0).only(
-        "pk", "household_id"
-    )
+def _own_residents(actor: Any) -> list[Resident]:
+    """The actor's own resident rows (none for SYSTEM or an anonymous actor: no query)."""
+    user_id = getattr(actor, "pk", None)
+    if not user_id:
+        return []
+    return list(Resident.objects.filter(user_id=user_id).only("pk", "household_id"))
+
+
+def _refuse_self(own: Sequence[Resident], resident: Resident) -> None:
     for me in own:
         if me.pk == resident.pk or me.household_id == resident.household_id:
             raise Forbidden(_("不能给自己或本户家人加分"))
+
+
+def _check_not_self(actor: Any, resident: Resident) -> None:
+    _refuse_self(_own_residents(actor), resident)
 
 
 def cap_usage(
@@ -122,30 +131,55 @@ def cap_usage(
     include_proposed: bool = True,
 ) -> dict[str, int]:
     """Points already counted against each of the rule's caps for this resident."""
+    return _cap_usage_many(
+        rule, [resident_id], when, exclude=exclude, include_proposed=include_proposed
+    )[resident_id]
+
+
+def _cap_usage_many(
+    rule: Rule,
+    resident_ids: Sequence[int],
+    when: dt.datetime,
+    *,
+    exclude: int | None = None,
+    include_proposed: bool = True,
+) -> dict[int, dict[str, int]]:
+    """``cap_usage`` for many residents in one query: resident id → cap → points used.
+    Every cap window contains ``when``'s day, so one range bounds them all and each sum
+    filters its own window."""
     day = local_date(when)
     windows = {
         "cap_day": day_bounds(day),
         "cap_month": month_bounds(day),
         "cap_quarter": (quarter_of(day).start, quarter_of(day).end),
     }
+    active = {
+        cap: (start_of_day(start), start_of_day(end))
+        for cap, (start, end) in windows.items()
+        if getattr(rule, cap) is not None
+    }
+    used: dict[int, dict[str, int]] = {pk: dict.fromkeys(active, 0) for pk in resident_ids}
+    if not active:
+        return used
     statuses = [AwardStatus.POSTED]
     if include_proposed:
         statuses.append(AwardStatus.PROPOSED)
-    used: dict[str, int] = {}
-    for cap, (start, end) in windows.items():
-        if getattr(rule, cap) is None:
-            continue
-        qs = Award.objects.filter(
-            resident_id=resident_id,
-            rule__community_id=rule.community_id,
-            rule__key=rule.key,
-            status__in=statuses,
-            occurred_at__gte=start_of_day(start),
-            occurred_at__lt=start_of_day(end),
-        )
-        if exclude:
-            qs = qs.exclude(pk=exclude)
-        used[cap] = qs.aggregate(s=Sum("points"))["s"] or 0
+    qs = Award.objects.filter(
+        resident_id__in=list(used),
+        rule__community_id=rule.community_id,
+        rule__key=rule.key,
+        status__in=statuses,
+        occurred_at__gte=min(start for start, _end in active.values()),
+        occurred_at__lt=max(end for _start, end in active.values()),
+    )
+    if exclude:
+        qs = qs.exclude(pk=exclude)
+    sums = {
+        cap: Sum("points", filter=Q(occurred_at__gte=start, occurred_at__lt=end))
+        for cap, (start, end) in active.items()
+    }
+    for row in qs.order_by().values("resident_id").annotate(**sums):
+        used[row["resident_id"]] = {cap: row[cap] or 0 for cap in active}
     return used
 
 
@@ -153,7 +187,11 @@ _CAP_LABELS = {"cap_day": "每日", "cap_month": "每月", "cap_quarter": "每�
 
 
 def _check_caps(rule: Rule, resident: Resident, points: int, when: dt.datetime, **kw: Any) -> None:
-    for cap, used in cap_usage(rule, resident.pk, when, **kw).items():
+    _refuse_over_cap(rule, resident, points, cap_usage(rule, resident.pk, when, **kw))
+
+
+def _refuse_over_cap(rule: Rule, resident: Resident, points: int, usage: dict[str, int]) -> None:
+    for cap, used in usage.items():
         limit = getattr(rule, cap)
         if used + points > limit:
             raise Conflict(
@@ -414,10 +452,11 @@ def points_award_batch(
         if existing.request_hash != request_hash:
             raise Conflict(_("该请求编号已用于另一次不同的批量加分"))
         return existing
+    own = _own_residents(actor)
     for resident in residents:
         if not policies.can(actor, PointsAction.AWARD, resident.household):
             raise NotFound(_("找不到居民 %(name)s") % {"name": resident.name})
-        _check_not_self(actor, resident)
+        _refuse_self(own, resident)
         _check_rule(rule, resident, pts, when)
     _check_evidence(rule, evidence_note, None, source_type)
     try:
@@ -470,8 +509,9 @@ def _check_batch_caps(
 ) -> None:
     if rule.cap_day is None and rule.cap_month is None and rule.cap_quarter is None:
         return
+    usage = _cap_usage_many(rule, [r.pk for r in residents], when)
     for resident in residents:
-        _check_caps(rule, resident, pts, when)
+        _refuse_over_cap(rule, resident, pts, usage[resident.pk])
 
 
 def _bulk_post(
