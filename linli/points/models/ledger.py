@@ -66,11 +66,15 @@ class Account(models.Model):
 
 class Posting(models.Model):
     community = models.ForeignKey(
-        "places.Place", on_delete=models.PROTECT, related_name="+", verbose_name=_("社区")
+        "places.Place",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("社区"),
+        db_index=False,  # (community, occurred_at) below covers it
     )
     kind = models.CharField(_("类型"), max_length=16, choices=PostingKind.choices)
     memo = models.CharField(_("摘要"), max_length=200, blank=True)
-    occurred_at = models.DateTimeField(_("发生时间"), db_index=True)
+    occurred_at = models.DateTimeField(_("发生时间"))
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -79,8 +83,9 @@ class Posting(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("登记人"),
+        db_index=False,
     )
-    idempotency_key = models.CharField(max_length=120, unique=True)
+    idempotency_key = models.CharField(max_length=120)
     reverses = models.OneToOneField(
         "self",
         null=True,
@@ -94,6 +99,9 @@ class Posting(models.Model):
         verbose_name = _("记账凭证")
         verbose_name_plural = _("记账凭证")
         indexes = [models.Index(fields=["community", "occurred_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="posting_key_unique")
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_kind_display()}"
@@ -101,7 +109,10 @@ class Posting(models.Model):
 
 class Entry(models.Model):
     posting = models.ForeignKey(Posting, on_delete=models.PROTECT, related_name="entries")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="entries")
+    # (account, posting) below covers the account FK.
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="entries", db_index=False
+    )
     amount = models.BigIntegerField(_("积分"))
 
     class Meta:

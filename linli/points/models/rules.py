@@ -119,7 +119,7 @@ class AwardBatch(models.Model):
 
     community = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="+")
     rule = models.ForeignKey(Rule, on_delete=models.PROTECT, related_name="+")
-    idempotency_key = models.CharField(max_length=120, unique=True)
+    idempotency_key = models.CharField(max_length=120)
     request_hash = models.CharField(max_length=64)
     source_type = models.CharField(max_length=32, blank=True)
     source_id = models.CharField(max_length=64, blank=True)
@@ -132,6 +132,9 @@ class AwardBatch(models.Model):
     class Meta:
         verbose_name = _("批量加分")
         verbose_name_plural = _("批量加分")
+        # Unique keys as constraints, not unique=True: on PostgreSQL that would add a second,
+        # LIKE-only index to every insert.
+        constraints = [models.UniqueConstraint(fields=["idempotency_key"], name="batch_key_unique")]
 
     def __str__(self) -> str:
         return f"batch #{self.pk}"
@@ -146,20 +149,29 @@ class Award(models.Model):
     """
 
     community = models.ForeignKey(
-        "places.Place", on_delete=models.PROTECT, related_name="+", verbose_name=_("社区")
+        "places.Place",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("社区"),
+        db_index=False,
     )
     rule = models.ForeignKey(Rule, on_delete=models.PROTECT, related_name="awards")
+    # Indexes: (resident, rule, occurred_at) and (community, status) below cover these FKs.
     resident = models.ForeignKey(
-        "people.Resident", on_delete=models.PROTECT, related_name="awards", verbose_name=_("居民")
+        "people.Resident",
+        on_delete=models.PROTECT,
+        related_name="awards",
+        verbose_name=_("居民"),
+        db_index=False,
     )
     points = models.PositiveIntegerField(_("积分"))
     status = models.CharField(_("状态"), max_length=16, choices=AwardStatus.choices)
-    occurred_at = models.DateTimeField(_("发生时间"), db_index=True)
+    occurred_at = models.DateTimeField(_("发生时间"))
     evidence_note = models.CharField(_("事由与凭证"), max_length=300, blank=True)
     evidence_file = models.FileField(_("照片"), upload_to="points/evidence/%Y/%m/", blank=True)
     source_type = models.CharField(_("来源"), max_length=32, blank=True)
     source_id = models.CharField(max_length=64, blank=True)
-    source_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    source_key = models.CharField(max_length=200, null=True, blank=True)
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -175,6 +187,7 @@ class Award(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("加分人"),
+        db_index=False,  # never queried by itself; one index fewer on every award
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     reject_reason = models.CharField(_("驳回理由"), max_length=200, blank=True)
@@ -182,9 +195,14 @@ class Award(models.Model):
         "points.Posting", null=True, blank=True, on_delete=models.PROTECT, related_name="award"
     )
     batch = models.ForeignKey(
-        AwardBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="awards"
+        AwardBatch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="awards",
+        db_index=False,  # batches are never deleted; awards are looked up by resident
     )
-    idempotency_key = models.CharField(max_length=120, unique=True)
+    idempotency_key = models.CharField(max_length=120)
     request_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -192,6 +210,8 @@ class Award(models.Model):
         verbose_name = _("加分记录")
         verbose_name_plural = _("加分记录")
         constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="award_key_unique"),
+            models.UniqueConstraint(fields=["source_key"], name="award_source_unique"),
             models.CheckConstraint(condition=Q(points__gte=1), name="award_points_positive"),
             models.CheckConstraint(
                 condition=~Q(status="posted") | Q(posting__isnull=False),

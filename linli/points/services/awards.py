@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -19,8 +19,8 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.audit.services import audit_record
-from linli.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from linli.audit.services import audit_actor_and_data, audit_record
+from linli.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from linli.core.quarters import day_bounds, local_date, month_bounds, quarter_of, start_of_day
 from linli.people.models import Resident
 
@@ -29,6 +29,7 @@ from ..choices import AccountKind, Awarders, AwardStatus, Evidence, PostingKind
 from ..locks import lock_award, lock_resident_account, lock_resident_accounts, system_account
 from ..models import Account, Award, AwardBatch, Rule
 from ..policies import PointsAction
+from . import sql
 from .ledger import Line, post
 
 MAX_KEY = 120
@@ -109,7 +110,11 @@ def _own_residents(actor: Any) -> list[Resident]:
     user_id = getattr(actor, "pk", None)
     if not user_id:
         return []
-    return list(Resident.objects.filter(user_id=user_id).only("pk", "household_id"))
+    cached = getattr(actor, "_linli_own_residents", None)
+    if cached is None:  # once per user object, i.e. once per request (like its grants)
+        cached = list(Resident.objects.filter(user_id=user_id).only("pk", "household_id"))
+        actor._linli_own_residents = cached
+    return list(cached)
 
 
 def _refuse_self(own: Sequence[Resident], resident: Resident) -> None:
@@ -136,6 +141,18 @@ def cap_usage(
     )[resident_id]
 
 
+def cap_windows(when: dt.datetime) -> dict[str, tuple[dt.datetime, dt.datetime]]:
+    """The day, month and quarter (China time) that contain ``when``, as [start, end)."""
+    day = local_date(when)
+    quarter = quarter_of(day)
+    windows = {
+        "cap_day": day_bounds(day),
+        "cap_month": month_bounds(day),
+        "cap_quarter": (quarter.start, quarter.end),
+    }
+    return {cap: (start_of_day(a), start_of_day(b)) for cap, (a, b) in windows.items()}
+
+
 def _cap_usage_many(
     rule: Rule,
     resident_ids: Sequence[int],
@@ -147,17 +164,7 @@ def _cap_usage_many(
     """``cap_usage`` for many residents in one query: resident id → cap → points used.
     Every cap window contains ``when``'s day, so one range bounds them all and each sum
     filters its own window."""
-    day = local_date(when)
-    windows = {
-        "cap_day": day_bounds(day),
-        "cap_month": month_bounds(day),
-        "cap_quarter": (quarter_of(day).start, quarter_of(day).end),
-    }
-    active = {
-        cap: (start_of_day(start), start_of_day(end))
-        for cap, (start, end) in windows.items()
-        if getattr(rule, cap) is not None
-    }
+    active = {cap: bounds for cap, bounds in cap_windows(when).items() if getattr(rule, cap)}
     used: dict[int, dict[str, int]] = {pk: dict.fromkeys(active, 0) for pk in resident_ids}
     if not active:
         return used
@@ -254,16 +261,37 @@ def points_award(
             "when": occurred_at,
         }
     )
-    existing = Award.objects.filter(idempotency_key=key).first()
-    if existing is not None:
-        return _replay(existing, request_hash)
-    if proposal and rule.awarders != Awarders.STAFF_AND_LEADERS:
-        raise Forbidden(_("这条规则只能由社区工作人员加分"))
-    _check_not_self(actor, resident)
-    _check_rule(rule, resident, pts, when)
-    _check_evidence(rule, evidence_note, evidence_file, source_type)
     source_key = _source_key(rule, source_type, str(source_id), resident.pk)
+
+    def check() -> None:
+        if proposal and rule.awarders != Awarders.STAFF_AND_LEADERS:
+            raise Forbidden(_("这条规则只能由社区工作人员加分"))
+        _check_not_self(actor, resident)
+        _check_rule(rule, resident, pts, when)
+        _check_evidence(rule, evidence_note, evidence_file, source_type)
+
     try:
+        if direct and not evidence_file and sql.available():
+            # The replay check happens under the lock, before ``check``: a repeated request
+            # returns its first result even if, say, the rule has ended since.
+            return _award_sql(
+                actor,
+                resident,
+                rule,
+                pts,
+                when,
+                key,
+                request_hash,
+                evidence_note,
+                source_type,
+                str(source_id),
+                source_key,
+                check,
+            )
+        existing = Award.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return _replay(existing, request_hash)
+        check()
         with transaction.atomic(durable=True):
             account = lock_resident_account(resident)
             # Re-check everything that a concurrent request could have changed, under the lock.
@@ -312,6 +340,130 @@ def points_award(
         if source_key and Award.objects.filter(source_key=source_key).exists():
             raise Conflict(_("这件事已经为 %(name)s 加过分了") % {"name": resident.name}) from None
         raise
+
+
+def _award_sql(
+    actor: Any,
+    resident: Resident,
+    rule: Rule,
+    pts: int,
+    when: dt.datetime,
+    key: str,
+    request_hash: str,
+    note: str,
+    source_type: str,
+    source_id: str,
+    source_key: str | None,
+    check: Callable[[], None],
+) -> Award:
+    """``points_award``'s direct path on PostgreSQL: the same locks and checks, in four
+    statements (lock; checks; posting + entries + balance + award; audit)."""
+    with transaction.atomic(durable=True):
+        locked = sql.lock_account(resident.pk)
+        if locked is None:  # first award for this resident: create the account, then lock
+            lock_resident_account(resident)
+            locked = sql.lock_account(resident.pk)
+            assert locked is not None
+        account_id, _balance, issuance_id = locked
+        if issuance_id is None:
+            issuance_id = system_account(rule.community_id, AccountKind.ISSUANCE).pk
+        windows = cap_windows(when)
+
+        def why_not() -> Award:
+            """The award was not written: say why, or return the first result of a replay."""
+            existing_id, paid, usage = sql.checks(
+                key=key,
+                source_key=source_key,
+                resident_id=resident.pk,
+                community_id=rule.community_id,
+                rule_key=rule.key,
+                windows=windows,
+            )
+            if existing_id is not None:
+                return _replay(Award.objects.get(pk=existing_id), request_hash)
+            if paid:
+                raise Conflict(_("这件事已经为 %(name)s 加过分了") % {"name": resident.name})
+            _refuse_over_cap(
+                rule, resident, pts, {c: u for c, u in usage.items() if getattr(rule, c)}
+            )
+            raise RuntimeError("award refused, but no check explains why")
+
+        try:
+            check()
+        except DomainError:
+            # A replay of an earlier request returns its first result, even if (say) the
+            # rule has ended since; anything else is refused as the check said.
+            existing_id = sql.checks(
+                key=key,
+                source_key=None,
+                resident_id=resident.pk,
+                community_id=rule.community_id,
+                rule_key=rule.key,
+                windows=windows,
+            )[0]
+            if existing_id is not None:
+                return _replay(Award.objects.get(pk=existing_id), request_hash)
+            raise
+        now = timezone.now()
+        by = actor.pk if isinstance(getattr(actor, "pk", None), int) else None
+        digest = hashlib.sha256(key.encode()).hexdigest()[:48]
+        audit_actor, audit_data = audit_actor_and_data(
+            actor, {"points": pts, "rule": rule.key, "resident": resident.pk}
+        )
+        values = {
+            "community": rule.community_id,
+            "rule": rule.pk,
+            "resident": resident.pk,
+            "rule_key": rule.key,
+            "points": pts,
+            "when": when,
+            "now": now,
+            "by": by,
+            "memo": rule.name[:200],
+            "note": note[:300],
+            "source_type": source_type,
+            "source_id": source_id[:64],
+            "source_key": source_key,
+            "key": key,
+            "hash": request_hash,
+            "posting_key": f"award:{digest}",
+            "issuance": issuance_id,
+            "account": account_id,
+            "cap_day": rule.cap_day,
+            "cap_month": rule.cap_month,
+            "cap_quarter": rule.cap_quarter,
+            **sql.window_params(windows),
+            # The audit row is written by the same statement (see sql.AWARD).
+            "audit_actor": audit_actor,
+            "audit_data": audit_data,
+            "place": resident.household_id,
+        }
+        written = sql.insert_award(values)
+        if written is None:
+            return why_not()
+        award_id, posting_id = written
+        award = Award(
+            pk=award_id,
+            community_id=rule.community_id,
+            rule=rule,
+            resident=resident,
+            points=pts,
+            status=AwardStatus.POSTED,
+            occurred_at=when,
+            evidence_note=note[:300],
+            source_type=source_type,
+            source_id=source_id[:64],
+            source_key=source_key,
+            awarded_by_id=by,
+            decided_at=now,
+            posting_id=posting_id,
+            idempotency_key=key,
+            request_hash=request_hash,
+            created_at=now,
+        )
+        award._state.adding = False
+        award._state.db = "default"
+        return award
 
 
 def _award_for_decision(actor: Any, award: Award) -> None:
@@ -461,7 +613,7 @@ def points_award_batch(
     _check_evidence(rule, evidence_note, None, source_type)
     try:
         with transaction.atomic(durable=True):
-            accounts = lock_resident_accounts(residents)
+            account_ids = _lock_batch_accounts(residents)
             existing = AwardBatch.objects.filter(idempotency_key=key).first()
             if existing is not None:
                 if existing.request_hash != request_hash:
@@ -488,7 +640,14 @@ def points_award_batch(
                 created_by=actor if getattr(actor, "pk", None) else None,
                 size=len(residents),
             )
-            _bulk_post(actor, rule, batch, residents, accounts, pts, when, keys, evidence_note)
+            if sql.available():
+                _bulk_post_sql(
+                    actor, rule, batch, residents, account_ids, pts, when, keys, evidence_note
+                )
+            else:
+                _bulk_post(
+                    actor, rule, batch, residents, account_ids, pts, when, keys, evidence_note
+                )
             audit_record(
                 actor=actor,
                 action="points.award_batch",
@@ -514,12 +673,61 @@ def _check_batch_caps(
         _refuse_over_cap(rule, resident, pts, usage[resident.pk])
 
 
+def _lock_batch_accounts(residents: Sequence[Resident]) -> dict[int, int]:
+    """Lock the residents' accounts in primary-key order: resident id → account id."""
+    if sql.available():
+        ids = sql.lock_accounts([r.pk for r in residents])
+        if len(ids) == len(residents):
+            return ids
+    return {rid: account.pk for rid, account in lock_resident_accounts(residents).items()}
+
+
+def _bulk_post_sql(
+    actor: Any,
+    rule: Rule,
+    batch: AwardBatch,
+    residents: Sequence[Resident],
+    accounts: dict[int, int],
+    pts: int,
+    when: dt.datetime,
+    keys: dict[int, str | None],
+    note: str,
+) -> None:
+    """``_bulk_post`` on PostgreSQL: every posting, entry, balance and award of the batch in
+    one statement."""
+    issuance = system_account(rule.community_id, AccountKind.ISSUANCE)
+    written = sql.insert_batch(
+        residents=[r.pk for r in residents],
+        accounts=[accounts[r.pk] for r in residents],
+        source_keys=[keys[r.pk] for r in residents],
+        params={
+            "community": rule.community_id,
+            "rule": rule.pk,
+            "points": pts,
+            "when": when,
+            "now": timezone.now(),
+            "by": actor.pk if isinstance(getattr(actor, "pk", None), int) else None,
+            "memo": rule.name[:200],
+            "note": note[:300],
+            "source_type": batch.source_type,
+            "source_id": batch.source_id,
+            "batch": batch.pk,
+            "hash": batch.request_hash,
+            "issuance": issuance.pk,
+            "posting_prefix": f"batch:{batch.pk}:",
+            "key_prefix": f"batch:{batch.pk}#",
+        },
+    )
+    if written != len(residents):
+        raise RuntimeError(f"batch {batch.pk}: wrote {written} awards for {len(residents)}")
+
+
 def _bulk_post(
     actor: Any,
     rule: Rule,
     batch: AwardBatch,
     residents: Sequence[Resident],
-    accounts: dict[int, Account],
+    accounts: dict[int, int],
     pts: int,
     when: dt.datetime,
     keys: dict[int, str | None],
@@ -549,7 +757,7 @@ def _bulk_post(
     entries = []
     for posting, resident in zip(postings, residents, strict=True):
         entries.append(Entry(posting=posting, account=issuance, amount=-pts))
-        entries.append(Entry(posting=posting, account=accounts[resident.pk], amount=pts))
+        entries.append(Entry(posting=posting, account_id=accounts[resident.pk], amount=pts))
     Entry.objects.bulk_create(entries, batch_size=5000)
     Award.objects.bulk_create(
         [
@@ -568,12 +776,12 @@ def _bulk_post(
                 decided_at=now,
                 posting=p,
                 batch=batch,
-                idempotency_key=f"{batch.idempotency_key}#{r.pk}"[:MAX_KEY],
+                idempotency_key=f"batch:{batch.pk}#{r.pk}",
                 request_hash=batch.request_hash,
             )
             for r, p in zip(residents, postings, strict=True)
         ],
         batch_size=2000,
     )
-    ids = [accounts[r.pk].pk for r in residents]
+    ids = [accounts[r.pk] for r in residents]
     Account.objects.filter(pk__in=ids).update(balance=F("balance") + pts)

@@ -9,6 +9,16 @@ from linli.points.services import catalog_version_create, rule_create
 from tests.factories import HouseholdFactory, ResidentFactory
 
 
+@pytest.fixture(autouse=True, params=["sql", "orm"])
+def ledger_path(request, monkeypatch):
+    """Every points test runs on both write paths: PostgreSQL's statements and the ORM
+    (which SQLite, the laptop demo, uses)."""
+    from linli.points.services import sql
+
+    monkeypatch.setattr(sql, "FAST_PATH", request.param == "sql")
+    return request.param
+
+
 @pytest.fixture
 def version(tree, secretary):
     return catalog_version_create(

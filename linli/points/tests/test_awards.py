@@ -461,18 +461,23 @@ def test_verify_names_each_drift(secretary, dzj, neighbour, suggestion_rule):
 
 @pytest.mark.django_db
 def test_a_crash_mid_posting_leaves_nothing(secretary, dzj, suggestion_rule, monkeypatch):
-    """Kill the posting between its entries and the balance update: the transaction rolls
-    back whole (simulated by an exception raised from inside the service's transaction)."""
-    from linli.points.services import ledger as ledger_module
+    """Die after the posting, entries, balance and award are written but before commit: the
+    transaction rolls back whole. (test_kill.py does it with a real SIGKILL.)"""
+    from linli.points.services import awards as awards_module
+    from linli.points.services import sql
 
-    real_bulk = Entry.objects.bulk_create
+    real_insert = sql.insert_award
 
-    def dying_bulk_create(*args, **kwargs):
-        real_bulk(*args, **kwargs)
+    def dying_insert(params):
+        real_insert(params)
+        raise SystemExit("killed")
+
+    def dying_audit(*args, **kwargs):
         raise SystemExit("killed")
 
     before = snapshot()
-    monkeypatch.setattr(ledger_module.Entry.objects, "bulk_create", dying_bulk_create)
+    monkeypatch.setattr(sql, "insert_award", dying_insert)
+    monkeypatch.setattr(awards_module, "audit_record", dying_audit)
     with pytest.raises(SystemExit):
         points_award(
             actor=secretary,
@@ -483,6 +488,6 @@ def test_a_crash_mid_posting_leaves_nothing(secretary, dzj, suggestion_rule, mon
             occurred_at=timezone.now(),
         )
     monkeypatch.undo()
-    after = snapshot()
-    assert after[:3] == before[:3]
+    assert snapshot()[:3] == before[:3]
+    assert resident_balance(dzj) == 0
     assert ledger_verify() == []

@@ -24,18 +24,25 @@ CHILD = textwrap.dedent(
     import django
     django.setup()
     from linli.people.models import Resident, User
-    from linli.points.models import Entry, Rule
-    from linli.points.services import points_award
+    from linli.points.models import Rule
+    from linli.points.services import awards, points_award, sql
 
-    real = Entry.objects.bulk_create
+    sql.FAST_PATH = os.environ["FAST_PATH"] == "1"
 
-    def slow_bulk_create(*args, **kwargs):
-        result = real(*args, **kwargs)
+    def stall():
+        # The posting, its entries, the balance and the award are written; not committed.
         print("ENTRIES-WRITTEN", flush=True)
         time.sleep(60)  # killed here, inside the transaction
+
+    real_insert = sql.insert_award
+
+    def slow_insert(params):
+        result = real_insert(params)
+        stall()
         return result
 
-    Entry.objects.bulk_create = slow_bulk_create
+    sql.insert_award = slow_insert  # PostgreSQL's path
+    awards.audit_record = lambda *a, **k: stall()  # the ORM path
     points_award(
         actor=User.objects.get(pk=int(sys.argv[1])),
         resident=Resident.objects.get(pk=int(sys.argv[2])),
@@ -57,7 +64,14 @@ def test_killed_mid_posting_leaves_no_trace(secretary, dzj, suggestion_rule):
         f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:"
         f"{settings['PORT'] or 5432}/{settings['NAME']}"
     )
-    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    from linli.points.services import sql
+
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "FAST_PATH": "1" if sql.FAST_PATH else "0",
+    }
     env.pop("LINLI_TEST_DB_NAME", None)
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, str(secretary.pk), str(dzj.pk), str(suggestion_rule.pk)],
