@@ -49,16 +49,32 @@ def service_worker(barrier, queue, actor_pk, rule_pk, resident_ids):
         barrier.abort()
 
 
-def floor_worker(barrier, queue, db_url, ids, resident_ids):
+CAP_SUMS = (
+    "SELECT COALESCE(SUM(aw.points) FILTER (WHERE aw.occurred_at >= %s), 0),"
+    " COALESCE(SUM(aw.points) FILTER (WHERE aw.occurred_at >= %s), 0),"
+    " COALESCE(SUM(aw.points), 0)"
+    " FROM points_award aw JOIN points_rule r ON r.id = aw.rule_id"
+    " WHERE aw.resident_id = %s AND r.community_id = %s AND r.key = %s"
+    " AND aw.status IN ('posted', 'proposed') AND aw.occurred_at >= %s"
+)
+AUDIT = (
+    "INSERT INTO audit_auditevent (created_at, actor_id, action, target_type, target_id,"
+    " place_id, data) VALUES (%s, %s, 'points.award', 'points.award', %s, %s, %s::jsonb)"
+)
+
+
+def floor_worker(barrier, queue, db_url, ids, resident_ids, same_work=False):
     """The same transaction in raw SQL: lock the account, posting, two entries, balance,
-    award row."""
+    award row. With ``same_work`` it also does what the service must do for every award:
+    sum the resident's points under the rule for the day, month and quarter (the caps) and
+    write the award's audit row."""
     try:
         import datetime as dt
         import hashlib
 
         import psycopg
 
-        community_id, rule_pk, issuance_id, actor_pk = ids
+        community_id, rule_pk, issuance_id, actor_pk, rule_key = ids
         conn = psycopg.connect(db_url)
 
         def award(resident_id):
@@ -70,6 +86,14 @@ def floor_worker(barrier, queue, db_url, ids, resident_ids):
                     [resident_id],
                 )
                 account_id, _balance = cur.fetchone()
+                if same_work:
+                    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+                    quarter = day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+                    cur.execute(
+                        CAP_SUMS,
+                        [day, day.replace(day=1), resident_id, community_id, rule_key, quarter],
+                    )
+                    cur.fetchone()
                 cur.execute(
                     "INSERT INTO points_posting (community_id, kind, memo, occurred_at,"
                     " created_at, created_by_id, idempotency_key) VALUES"
@@ -106,6 +130,21 @@ def floor_worker(barrier, queue, db_url, ids, resident_ids):
                         now,
                     ],
                 )
+                if same_work:
+                    cur.execute(
+                        "SELECT id FROM points_award WHERE idempotency_key = %s", [f"floor:{key}"]
+                    )
+                    (award_id,) = cur.fetchone()
+                    cur.execute(
+                        AUDIT,
+                        [
+                            now,
+                            actor_pk,
+                            str(award_id),
+                            None,
+                            f'{{"points": 10, "rule": "volunteer", "resident": {resident_id}}}',
+                        ],
+                    )
 
         _run(barrier, queue, resident_ids, award)
         conn.close()
