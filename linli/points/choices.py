@@ -52,3 +52,35 @@ class ExpiryPolicy(models.TextChoices):
     NEVER = "never", _("永不过期")
     YEAR_END = "year_end", _("每年年底清零")
     KEEP_YEARS = "keep_years", _("保留 N 年")
+
+
+class PublicationStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    PUBLIC = "public", _("公示中")
+    FINAL = "final", _("已定稿")
+
+
+class ObjectionStatus(models.TextChoices):
+    OPEN = "open", _("待处理")
+    UPHELD = "upheld", _("已更正")
+    REJECTED = "rejected", _("不予更正")
+
+
+class RewardKind(models.TextChoices):
+    GOODS = "goods", _("物品")
+    SERVICE = "service", _("服务")
+
+
+class OrderStatus(models.TextChoices):
+    PLACED = "placed", _("待领取")
+    FULFILLED = "fulfilled", _("已领取")
+    VOUCHER = "voucher", _("待服务")
+    CONFIRMED = "confirmed", _("已服务")
+    CANCELLED = "cancelled", _("已取消")
+    EXPIRED = "expired", _("已过期")
+
+
+class SponsorKind(models.TextChoices):
+    BUSINESS = "business", _("辖区企业")
+    ORGANISATION = "organisation", _("社会组织")
+    INDIVIDUAL = "individual", _("个人")

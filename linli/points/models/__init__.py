@@ -1,3 +1,13 @@
+from .cycle import (
+    Objection,
+    Order,
+    Pledge,
+    Publication,
+    PublicationLine,
+    RedemptionWindow,
+    Reward,
+    Sponsor,
+)
 from .ledger import Account, Entry, Posting
 from .rules import Award, AwardBatch, CatalogVersion, PointsSettings, Rule
 
@@ -7,7 +17,15 @@ __all__ = [
     "AwardBatch",
     "CatalogVersion",
     "Entry",
+    "Objection",
+    "Order",
+    "Pledge",
     "PointsSettings",
     "Posting",
+    "Publication",
+    "PublicationLine",
+    "RedemptionWindow",
+    "Reward",
     "Rule",
+    "Sponsor",
 ]

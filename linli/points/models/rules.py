@@ -18,12 +18,27 @@ class PointsSettings(models.Model):
         _("过期规则"), max_length=16, choices=ExpiryPolicy.choices, default=ExpiryPolicy.NEVER
     )
     keep_years = models.PositiveSmallIntegerField(_("保留年数"), default=2)
+    quarter_start_month = models.PositiveSmallIntegerField(
+        _("季度起始月"),
+        default=1,
+        help_text=_("1 表示自然季度（1、4、7、10 月开始）；2 或 3 表示整体后移"),
+    )
+    publication_days = models.PositiveSmallIntegerField(_("公示天数"), default=7)
+    redemption_days = models.PositiveSmallIntegerField(_("兑换期天数"), default=14)
 
     class Meta:
         verbose_name = _("积分设置")
         verbose_name_plural = _("积分设置")
         constraints = [
-            models.CheckConstraint(condition=Q(keep_years__gte=1), name="keep_years_positive")
+            models.CheckConstraint(condition=Q(keep_years__gte=1), name="keep_years_positive"),
+            models.CheckConstraint(
+                condition=Q(quarter_start_month__gte=1, quarter_start_month__lte=3),
+                name="quarter_start_month_1_to_3",
+            ),
+            models.CheckConstraint(
+                condition=Q(publication_days__gte=1, redemption_days__gte=1),
+                name="cycle_days_positive",
+            ),
         ]
 
     def __str__(self) -> str:
