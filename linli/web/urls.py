@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views, views_import, views_points
+from . import urls_publication, urls_shop, urls_stats, views, views_import, views_points
 
 app_name = "web"
 
@@ -47,4 +47,7 @@ urlpatterns = [
         name="points_rule_revise",
     ),
     path("points/ledger/", views_points.points_ledger, name="points_ledger"),
+    *urls_publication.urlpatterns,
+    *urls_shop.urlpatterns,
+    *urls_stats.urlpatterns,
 ]
