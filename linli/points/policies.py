@@ -23,6 +23,7 @@ class PointsAction:
     LEDGER_VIEW = "points.ledger_view"
     RESIDENT_POINTS_VIEW = "points.resident_view"
     EXPORT = "points.export"
+    PUBLISH = "points.publish"  # the quarterly publication (一季度一公示)
 
 
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -34,6 +35,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     PointsAction.LEDGER_VIEW: STAFF,
     PointsAction.RESIDENT_POINTS_VIEW: STAFF | {Role.BUILDING_LEADER},
     PointsAction.EXPORT: STAFF,
+    PointsAction.PUBLISH: STAFF,
 }
 
 
