@@ -24,6 +24,9 @@ class PointsAction:
     RESIDENT_POINTS_VIEW = "points.resident_view"
     EXPORT = "points.export"
     PUBLISH = "points.publish"  # the quarterly publication (一季度一公示)
+    SHOP_MANAGE = "points.shop_manage"  # rewards, sponsors, pledges
+    ORDER_MANAGE = "points.order_manage"  # see, fulfil, cancel, place on a resident's behalf
+    VOUCHER_CONFIRM = "points.voucher_confirm"  # a sponsor confirms its own vouchers
 
 
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -36,6 +39,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     PointsAction.RESIDENT_POINTS_VIEW: STAFF | {Role.BUILDING_LEADER},
     PointsAction.EXPORT: STAFF,
     PointsAction.PUBLISH: STAFF,
+    PointsAction.SHOP_MANAGE: STAFF,
+    PointsAction.ORDER_MANAGE: STAFF,
+    PointsAction.VOUCHER_CONFIRM: frozenset({Role.SPONSOR}),
 }
 
 

@@ -1,0 +1,908 @@
+"""The reward shop (积分超市), its orders and its sponsors: 一季度一兑换.
+
+Every write checks its policy first, owns one durable transaction, locks rows in the fixed
+order (the resident's account → the reward → the order), re-checks after the lock, moves
+points only through ``ledger.post`` and writes its audit row in the same transaction.
+
+A redemption takes the points (resident −n, the community's redemption account +n) and the
+stock (``F('stock') - q``, CHECK stock ≥ 0 as the backstop) at once. A cancelled or expired
+order gives both back: a REFUND posting that names the original (``Posting.reverses``) and
+``F('stock') + q``. State changes go through ``workflows.transition`` after the order is
+locked. On PostgreSQL the placement runs as one statement (``sql_shop``); the ORM path is
+kept for SQLite and tested on both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import hashlib
+import json
+import secrets
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.audit.services import audit_actor_and_data, audit_record
+from linli.core.actors import SYSTEM, is_system
+from linli.core.errors import Conflict, NotFound, ValidationFailed
+from linli.core.quarters import local_date, quarter_of, start_of_day
+from linli.people import policies as people_policies
+from linli.people.choices import Role
+from linli.people.models import Resident, User
+from linli.places.choices import PlaceKind
+from linli.places.models import Place
+
+from .. import policies, workflows
+from ..choices import AccountKind, OrderStatus, PostingKind, RewardKind, SponsorKind
+from ..locks import lock_resident_account, system_account
+from ..models import (
+    Account,
+    Order,
+    Pledge,
+    PointsSettings,
+    Posting,
+    RedemptionWindow,
+    Reward,
+    Sponsor,
+)
+from ..policies import PointsAction
+from . import sql, sql_shop
+from .ledger import Line, post
+
+MAX_KEY = 120
+# Open orders of a window that closed more than this long ago are expired (points and
+# stock returned): a week to collect goods or use a voucher after the window closes.
+EXPIRY_GRACE = dt.timedelta(days=7)
+# Voucher codes: no 0/O, 1/I/L, 2/Z, 5/S, 8/B — read aloud or typed by a shopkeeper.
+VOUCHER_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+VOUCHER_LENGTH = 8
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _hash(payload: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _clean_key(key: str) -> str:
+    key = (key or "").strip()
+    if not key or len(key) > MAX_KEY:
+        raise ValidationFailed(_("缺少请求编号（idempotency key），请刷新页面后重试"))
+    return key
+
+
+def _text(value: object, limit: int) -> str:
+    return " ".join(str(value or "").split())[:limit]
+
+
+def _positive(raw: object, what: str, *, zero: bool = False) -> int:
+    if isinstance(raw, bool):
+        raise ValidationFailed(_("%(what)s必须是整数") % {"what": what})
+    try:
+        value = int(str(raw).strip()) if not isinstance(raw, int) else raw
+    except ValueError:
+        raise ValidationFailed(_("%(what)s必须是整数") % {"what": what}) from None
+    if value < 0 or (value == 0 and not zero):
+        raise ValidationFailed(_("%(what)s必须大于零") % {"what": what})
+    return value
+
+
+def new_voucher_code() -> str:
+    return "".join(secrets.choice(VOUCHER_ALPHABET) for _ in range(VOUCHER_LENGTH))
+
+
+def normalize_voucher_code(raw: str) -> str:
+    """What a shopkeeper types: spaces and dashes dropped, lower case raised, and the
+    look-alikes we never issue read as the characters we do (O→0 is not issued either, so
+    it stays wrong and simply finds nothing)."""
+    code = "".join(ch for ch in (raw or "").upper() if ch.isalnum())
+    return code[:16]
+
+
+def _community(place_id: int) -> Place:
+    return Place.objects.get(pk=place_id)
+
+
+def _is_own(actor: Any, resident: Resident) -> bool:
+    user_id = getattr(actor, "pk", None)
+    return user_id is not None and resident.user_id == user_id
+
+
+def _quarter_bounds(community_id: int, when: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    start_month = (
+        PointsSettings.objects.filter(community_id=community_id)
+        .values_list("quarter_start_month", flat=True)
+        .first()
+        or 1
+    )
+    quarter = quarter_of(local_date(when), start_month)
+    return start_of_day(quarter.start), start_of_day(quarter.end)
+
+
+def open_window(community_id: int, now: dt.datetime) -> RedemptionWindow | None:
+    return (
+        RedemptionWindow.objects.filter(
+            community_id=community_id, opens_at__lte=now, closes_at__gt=now
+        )
+        .order_by("-opens_at")
+        .first()
+    )
+
+
+def _closed_message(community_id: int, now: dt.datetime) -> str:
+    upcoming = (
+        RedemptionWindow.objects.filter(community_id=community_id, opens_at__gt=now)
+        .order_by("opens_at")
+        .first()
+    )
+    if upcoming is not None:
+        return _("兑换期还没开始：%(start)s 开始，%(end)s 结束") % {
+            "start": timezone.localtime(upcoming.opens_at).strftime("%Y-%m-%d %H:%M"),
+            "end": timezone.localtime(upcoming.closes_at).strftime("%Y-%m-%d %H:%M"),
+        }
+    last = (
+        RedemptionWindow.objects.filter(community_id=community_id, closes_at__lte=now)
+        .order_by("-closes_at")
+        .first()
+    )
+    if last is not None:
+        return _("本季度兑换期已于 %(end)s 结束，请等下一季度公示定稿后再来兑换") % {
+            "end": timezone.localtime(last.closes_at).strftime("%Y-%m-%d %H:%M")
+        }
+    return _("现在不在兑换期内：每季度积分公示定稿后才开放兑换")
+
+
+def quarter_used(resident_id: int, reward: Reward, when: dt.datetime) -> int:
+    """How many of ``reward`` the resident has redeemed in the quarter containing ``when``
+    (orders that hold or used their points: placed, voucher, fulfilled, confirmed)."""
+    start, end = _quarter_bounds(reward.community_id, when)
+    used = Order.objects.filter(
+        resident_id=resident_id,
+        reward_id=reward.pk,
+        placed_at__gte=start,
+        placed_at__lt=end,
+        status__in=list(workflows.ORDER_COUNTS),
+    ).aggregate(n=Sum("quantity"))["n"]
+    return int(used or 0)
+
+
+def _replay(existing: Order, request_hash: str) -> Order:
+    if existing.request_hash != request_hash:
+        raise Conflict(_("该请求编号已用于另一次不同的兑换，请刷新页面后重新提交"))
+    return existing
+
+
+def _refuse_limit(reward: Reward, resident: Resident, used: int, quantity: int) -> None:
+    limit = reward.per_resident_limit
+    if limit is not None and used + quantity > limit:
+        raise Conflict(
+            _("“%(name)s”每人每季度限兑 %(limit)d 份：%(resident)s 本季度已兑 %(used)d 份")
+            % {"name": reward.name, "limit": limit, "resident": resident.name, "used": used}
+        )
+
+
+def _refuse_balance(reward: Reward, resident: Resident, balance: int, points: int) -> None:
+    if balance < points:
+        raise Conflict(
+            _("积分不足：%(resident)s 的余额 %(balance)d 分，兑换“%(name)s”需要 %(points)d 分")
+            % {"resident": resident.name, "balance": balance, "name": reward.name, "points": points}
+        )
+
+
+def _refuse_stock(reward: Reward, quantity: int) -> None:
+    if not reward.active:
+        raise Conflict(_("“%(name)s”已下架") % {"name": reward.name})
+    if reward.stock < quantity:
+        if reward.stock <= 0:
+            raise Conflict(_("“%(name)s”已兑完") % {"name": reward.name})
+        raise Conflict(
+            _("“%(name)s”只剩 %(left)d 份") % {"name": reward.name, "left": reward.stock}
+        )
+
+
+# --- sponsors --------------------------------------------------------------------------------
+
+
+def _manage(actor: Any, community: Place) -> None:
+    if not policies.can(actor, PointsAction.SHOP_MANAGE, community):
+        raise NotFound(_("找不到该社区"))
+
+
+def _check_sponsor_user(user: User | None, community: Place) -> None:
+    if user is None:
+        return
+    if not people_policies.can_roles(user, {Role.SPONSOR}, community):
+        raise ValidationFailed(_("该账号没有本社区的“辖区企业”角色，请先为其授予角色"))
+
+
+SPONSOR_FIELDS = ("name", "kind", "contact_name", "contact_phone", "address", "thanks_public")
+
+
+def _sponsor_values(fields: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    limits = {"name": 80, "contact_name": 32, "contact_phone": 20, "address": 120}
+    for field, value in fields.items():
+        if field in limits:
+            values[field] = _text(value, limits[field])
+        elif field == "kind":
+            if value not in SponsorKind.values:
+                raise ValidationFailed(_("赞助方类型不正确"))
+            values[field] = value
+        elif field == "thanks_public":
+            values[field] = bool(value)
+        elif field == "user":
+            values[field] = value
+        else:
+            raise TypeError(f"sponsor has no field {field!r}")
+    if "name" in values and not values["name"]:
+        raise ValidationFailed(_("请填写赞助方名称"))
+    return values
+
+
+def sponsor_create(
+    *,
+    actor: Any,
+    community: Place,
+    name: str,
+    kind: str = SponsorKind.BUSINESS,
+    contact_name: str = "",
+    contact_phone: str = "",
+    address: str = "",
+    user: User | None = None,
+    thanks_public: bool = True,
+) -> Sponsor:
+    _manage(actor, community)
+    if community.kind != PlaceKind.COMMUNITY:
+        raise ValidationFailed(_("赞助方属于一个社区"))
+    _check_sponsor_user(user, community)
+    values = _sponsor_values(
+        {
+            "name": name,
+            "kind": kind,
+            "contact_name": contact_name,
+            "contact_phone": contact_phone,
+            "address": address,
+            "thanks_public": thanks_public,
+        }
+    )
+    try:
+        with transaction.atomic(durable=True):
+            sponsor = Sponsor.objects.create(community=community, user=user, **values)
+            audit_record(
+                actor=actor,
+                action="shop.sponsor_create",
+                target=sponsor,
+                place_id=community.pk,
+                data={"name": sponsor.name},
+            )
+    except IntegrityError:
+        raise Conflict(_("本社区已有名为“%(name)s”的赞助方") % {"name": values["name"]}) from None
+    return sponsor
+
+
+def sponsor_update(*, actor: Any, sponsor: Sponsor, **fields: Any) -> Sponsor:
+    community = _community(sponsor.community_id)
+    _manage(actor, community)
+    values = _sponsor_values(fields)
+    if "user" in values:
+        _check_sponsor_user(values["user"], community)
+    try:
+        with transaction.atomic(durable=True):
+            locked = Sponsor.objects.select_for_update().get(pk=sponsor.pk)
+            for field, value in values.items():
+                setattr(locked, field, value)
+            locked.save()
+            audit_record(
+                actor=actor,
+                action="shop.sponsor_update",
+                target=locked,
+                place_id=community.pk,
+                data={k: (v.pk if isinstance(v, User) else v) for k, v in values.items()},
+            )
+    except IntegrityError:
+        raise Conflict(_("本社区已有同名的赞助方")) from None
+    return locked
+
+
+def pledge_create(
+    *,
+    actor: Any,
+    sponsor: Sponsor,
+    year: int,
+    quarter: int,
+    description: str,
+    value_yuan: object,
+) -> Pledge:
+    _manage(actor, _community(sponsor.community_id))
+    description = _text(description, 200)
+    if not description:
+        raise ValidationFailed(_("请写明赞助的物品或服务"))
+    if not (isinstance(quarter, int) and 1 <= quarter <= 4):
+        raise ValidationFailed(_("季度应为 1 到 4"))
+    if not (isinstance(year, int) and 2000 <= year <= 2100):
+        raise ValidationFailed(_("年份不正确"))
+    try:
+        value = decimal.Decimal(str(value_yuan)).quantize(decimal.Decimal("0.01"))
+    except decimal.InvalidOperation:
+        raise ValidationFailed(_("折合金额应为数字（元）")) from None
+    if value < 0 or value >= decimal.Decimal("100000000"):
+        raise ValidationFailed(_("折合金额不能为负数"))
+    with transaction.atomic(durable=True):
+        pledge = Pledge.objects.create(
+            sponsor=sponsor, year=year, quarter=quarter, description=description, value_yuan=value
+        )
+        audit_record(
+            actor=actor,
+            action="shop.pledge_create",
+            target=pledge,
+            place_id=sponsor.community_id,
+            data={"sponsor": sponsor.pk, "quarter": f"{year}Q{quarter}", "value": str(value)},
+        )
+    return pledge
+
+
+def pledge_deliver(
+    *, actor: Any, pledge: Pledge, delivered_at: dt.datetime | None = None, note: str = ""
+) -> Pledge:
+    _manage(actor, _community(pledge.sponsor.community_id))
+    with transaction.atomic(durable=True):
+        locked = Pledge.objects.select_for_update().get(pk=pledge.pk)
+        if locked.delivered_at is not None:
+            raise Conflict(
+                _("该赞助已于 %(when)s 登记交付")
+                % {"when": timezone.localtime(locked.delivered_at).strftime("%Y-%m-%d")}
+            )
+        locked.delivered_at = delivered_at or timezone.now()
+        locked.delivered_note = _text(note, 200)
+        locked.save(update_fields=["delivered_at", "delivered_note"])
+        audit_record(
+            actor=actor,
+            action="shop.pledge_deliver",
+            target=locked,
+            place_id=pledge.sponsor.community_id,
+            data={"note": locked.delivered_note},
+        )
+    return locked
+
+
+# --- rewards ---------------------------------------------------------------------------------
+
+
+REWARD_FIELDS = (
+    "kind",
+    "name",
+    "description",
+    "price",
+    "stock",
+    "per_resident_limit",
+    "sponsor",
+    "active",
+)
+
+
+def _reward_values(community: Place, fields: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for field, value in fields.items():
+        if field == "kind":
+            if value not in RewardKind.values:
+                raise ValidationFailed(_("请选择物品或服务"))
+            values[field] = value
+        elif field == "name":
+            values[field] = _text(value, 60)
+            if not values[field]:
+                raise ValidationFailed(_("请填写名称"))
+        elif field == "description":
+            values[field] = _text(value, 300)
+        elif field == "price":
+            values[field] = _positive(value, _("所需积分"))
+        elif field == "stock":
+            values[field] = _positive(value, _("库存/名额"), zero=True)
+        elif field == "per_resident_limit":
+            values[field] = None if value in (None, "") else _positive(value, _("每人限兑"))
+        elif field == "sponsor":
+            if value is not None and value.community_id != community.pk:
+                raise ValidationFailed(_("赞助方不属于本社区"))
+            values[field] = value
+        elif field == "active":
+            values[field] = bool(value)
+        else:
+            raise TypeError(f"reward has no field {field!r}")
+    return values
+
+
+def _store_photo(photo: UploadedFile | None) -> str | None:
+    """Save an uploaded photo before any row is locked (no file I/O under a lock)."""
+    if not photo:
+        return None
+    field = Reward._meta.get_field("photo")
+    name = field.generate_filename(None, photo.name or "photo.jpg")
+    return str(default_storage.save(name, photo))
+
+
+def reward_create(
+    *,
+    actor: Any,
+    community: Place,
+    kind: str,
+    name: str,
+    price: object,
+    stock: object,
+    sponsor: Sponsor | None = None,
+    per_resident_limit: object = None,
+    description: str = "",
+    photo: UploadedFile | None = None,
+    active: bool = True,
+) -> Reward:
+    _manage(actor, community)
+    values = _reward_values(
+        community,
+        {
+            "kind": kind,
+            "name": name,
+            "description": description,
+            "price": price,
+            "stock": stock,
+            "per_resident_limit": per_resident_limit,
+            "sponsor": sponsor,
+            "active": active,
+        },
+    )
+    stored = _store_photo(photo)
+    with transaction.atomic(durable=True):
+        reward = Reward.objects.create(community=community, photo=stored or "", **values)
+        audit_record(
+            actor=actor,
+            action="shop.reward_create",
+            target=reward,
+            place_id=community.pk,
+            data={"name": reward.name, "price": reward.price, "stock": reward.stock},
+        )
+    return reward
+
+
+def reward_update(
+    *, actor: Any, reward: Reward, photo: UploadedFile | None = None, **fields: Any
+) -> Reward:
+    community = _community(reward.community_id)
+    _manage(actor, community)
+    values = _reward_values(community, fields)
+    stored = _store_photo(photo)
+    with transaction.atomic(durable=True):
+        locked = Reward.objects.select_for_update().get(pk=reward.pk)
+        for field, value in values.items():
+            setattr(locked, field, value)
+        if stored:
+            locked.photo.name = stored
+        locked.save()
+        audit_record(
+            actor=actor,
+            action="shop.reward_update",
+            target=locked,
+            place_id=community.pk,
+            data={
+                k: (v.pk if isinstance(v, Sponsor) else v)
+                for k, v in {**values, **({"photo": stored} if stored else {})}.items()
+            },
+        )
+    return locked
+
+
+def reward_restock(*, actor: Any, reward: Reward, add: object) -> Reward:
+    """Add stock (or service slots) to a reward: ``F('stock') + n``."""
+    _manage(actor, _community(reward.community_id))
+    n = _positive(add, _("补充数量"))
+    with transaction.atomic(durable=True):
+        Reward.objects.filter(pk=reward.pk).update(stock=F("stock") + n)
+        locked = Reward.objects.get(pk=reward.pk)
+        audit_record(
+            actor=actor,
+            action="shop.reward_restock",
+            target=locked,
+            place_id=reward.community_id,
+            data={"add": n, "stock": locked.stock},
+        )
+    return locked
+
+
+# --- orders ----------------------------------------------------------------------------------
+
+
+def redemption_place(
+    *,
+    actor: Any,
+    resident: Resident,
+    reward: Reward,
+    quantity: object = 1,
+    idempotency_key: str,
+    now: dt.datetime | None = None,
+) -> Order:
+    """A resident (themself, or staff on their behalf) redeems ``quantity`` of ``reward``:
+    points and stock are taken in one transaction; goods wait to be handed over, services
+    get a voucher code. Only inside the community's open redemption window. A repeated
+    request with the same key returns the first order; the same key with another body is
+    refused."""
+    key = _clean_key(idempotency_key)
+    household = resident.household
+    own = _is_own(actor, resident)
+    if not (own or policies.can(actor, PointsAction.ORDER_MANAGE, household)):
+        raise NotFound(_("找不到该居民"))
+    community_id = household.community_id
+    if community_id is None or reward.community_id != community_id:
+        raise NotFound(_("找不到该兑换商品"))
+    q = _positive(quantity, _("数量"))
+    if q > 99:
+        raise ValidationFailed(_("一次最多兑换 99 份"))
+    request_hash = _hash({"resident": resident.pk, "reward": reward.pk, "quantity": q})
+    when = now or timezone.now()
+    if not resident.is_current:
+        existing = Order.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return _replay(existing, request_hash)
+        raise ValidationFailed(_("该居民已迁出，不能兑换"))
+    try:
+        if sql.available() and sql_shop.FAST_PATH:
+            return _place_sql(actor, resident, reward, q, key, request_hash, when)
+        return _place_orm(actor, resident, reward, q, key, request_hash, when)
+    except IntegrityError:
+        # A concurrent request with the same key won the race (both waited on the account
+        # lock, so this is rare); anything else is a real error.
+        existing = Order.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return _replay(existing, request_hash)
+        raise
+
+
+def _posting_key(key: str) -> str:
+    return "order:" + hashlib.sha256(key.encode()).hexdigest()[:48]
+
+
+def _place_orm(
+    actor: Any,
+    resident: Resident,
+    reward: Reward,
+    q: int,
+    key: str,
+    request_hash: str,
+    when: dt.datetime,
+) -> Order:
+    community_id = reward.community_id
+    with transaction.atomic(durable=True):
+        account = lock_resident_account(resident)
+        existing = Order.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return _replay(existing, request_hash)
+        window = open_window(community_id, when)
+        if window is None:
+            raise Conflict(_closed_message(community_id, when))
+        locked = Reward.objects.select_for_update().get(pk=reward.pk)
+        _refuse_stock(locked, q)
+        if locked.per_resident_limit is not None:
+            _refuse_limit(locked, resident, quarter_used(resident.pk, locked, when), q)
+        points = locked.price * q
+        _refuse_balance(locked, resident, account.balance, points)
+        Reward.objects.filter(pk=locked.pk).update(stock=F("stock") - q)
+        redemption = system_account(community_id, AccountKind.REDEMPTION)
+        posting = post(
+            community_id=community_id,
+            kind=PostingKind.REDEMPTION,
+            lines=[Line(account, -points), Line(redemption, points)],
+            occurred_at=when,
+            idempotency_key=_posting_key(key),
+            created_by=actor,
+            memo=f"{locked.name} × {q}",
+        )
+        service = locked.kind == RewardKind.SERVICE
+        order = Order(
+            community_id=community_id,
+            window=window,
+            reward=locked,
+            resident=resident,
+            quantity=q,
+            points=points,
+            status=OrderStatus.VOUCHER if service else OrderStatus.PLACED,
+            posting=posting,
+            voucher_code=None,
+            idempotency_key=key,
+            request_hash=request_hash,
+            placed_by=actor if getattr(actor, "pk", None) else None,
+            placed_at=when,
+        )
+        if service:
+            for attempt in range(5):
+                order.voucher_code = new_voucher_code()
+                try:
+                    with transaction.atomic():
+                        order.save(force_insert=True)
+                    break
+                except IntegrityError:
+                    if attempt == 4 or Order.objects.filter(idempotency_key=key).exists():
+                        raise
+                    order.pk = None
+        else:
+            order.save(force_insert=True)
+        audit_record(
+            actor=actor,
+            action="shop.redeem",
+            target=order,
+            place_id=resident.household_id,
+            data={"reward": locked.pk, "quantity": q, "points": points, "resident": resident.pk},
+        )
+        return order
+
+
+def _place_sql(
+    actor: Any,
+    resident: Resident,
+    reward: Reward,
+    q: int,
+    key: str,
+    request_hash: str,
+    when: dt.datetime,
+) -> Order:
+    """``_place_orm`` on PostgreSQL in two statements (see ``sql_shop``): lock the account,
+    then take the stock, post, move the balance and write the order and its audit row — or
+    write nothing, and say why."""
+    community_id = reward.community_id
+    bounds = _quarter_bounds(community_id, when)
+    with transaction.atomic(durable=True):
+        locked = sql_shop.lock_account(resident.pk)
+        if locked is None:  # the resident's first posting: create the account, then lock
+            lock_resident_account(resident)
+            locked = sql_shop.lock_account(resident.pk)
+            assert locked is not None
+        redemption_id = locked.redemption_account
+        if redemption_id is None:
+            redemption_id = system_account(community_id, AccountKind.REDEMPTION).pk
+        audit_actor, _data = audit_actor_and_data(actor, None)
+        by = actor.pk if isinstance(getattr(actor, "pk", None), int) else None
+        written = sql_shop.place(
+            {
+                "community": community_id,
+                "reward": reward.pk,
+                "resident": resident.pk,
+                "quantity": q,
+                "account": locked.account_id,
+                "balance": locked.balance,
+                "redemption": redemption_id,
+                "when": when,
+                "now": timezone.now(),
+                "by": by,
+                "posting_key": _posting_key(key),
+                "key": key,
+                "hash": request_hash,
+                "voucher": new_voucher_code(),
+                "audit_actor": audit_actor,
+                "extra": '{"by": "system"}' if is_system(actor) else "{}",
+                "place": resident.household_id,
+                **sql_shop.quarter_params(bounds),
+            }
+        )
+        if written is None:
+            # Nothing was written: a replay, or say why (we still hold the account lock).
+            existing = Order.objects.filter(idempotency_key=key).first()
+            if existing is not None:
+                return _replay(existing, request_hash)
+            if open_window(community_id, when) is None:
+                raise Conflict(_closed_message(community_id, when))
+            current = Reward.objects.get(pk=reward.pk)
+            _refuse_stock(current, q)
+            _refuse_limit(current, resident, quarter_used(resident.pk, current, when), q)
+            _refuse_balance(current, resident, locked.balance, current.price * q)
+            raise Conflict(_("兑换没有成功，请刷新后重试"))
+        order = Order(
+            pk=written.order_id,
+            community_id=community_id,
+            window_id=written.window_id,
+            reward=reward,
+            resident=resident,
+            quantity=q,
+            points=written.points,
+            status=written.status,
+            posting_id=written.posting_id,
+            voucher_code=written.voucher_code,
+            idempotency_key=key,
+            request_hash=request_hash,
+            placed_by_id=by,
+            placed_at=when,
+        )
+        order._state.adding = False
+        order._state.db = "default"
+        return order
+
+
+def _lock_order_rows(order: Order) -> tuple[Account, Order]:
+    """Lock in the fixed order: the resident's account, the reward, the order."""
+    account = lock_resident_account(order.resident)
+    Reward.objects.select_for_update().filter(pk=order.reward_id).first()
+    locked = Order.objects.select_for_update().select_related("reward").get(pk=order.pk)
+    return account, locked
+
+
+def _refund(actor: Any, account: Account, order: Order, kind: str, note: str) -> Posting:
+    original = Posting.objects.get(pk=order.posting_id)
+    redemption = system_account(order.community_id, AccountKind.REDEMPTION)
+    refund = post(
+        community_id=order.community_id,
+        kind=PostingKind.REFUND,
+        lines=[Line(redemption, -order.points), Line(account, order.points)],
+        occurred_at=timezone.now(),
+        idempotency_key=f"refund:{original.pk}",
+        created_by=actor,
+        memo=(note or kind)[:200],
+        reverses=original,
+    )
+    Reward.objects.filter(pk=order.reward_id).update(stock=F("stock") + order.quantity)
+    return refund
+
+
+def _close(order: Order, actor: Any, status: str, note: str) -> None:
+    order.status = status
+    order.closed_by = actor if getattr(actor, "pk", None) else None
+    order.closed_at = timezone.now()
+    order.close_note = _text(note, 200)
+
+
+def order_cancel(*, actor: Any, order: Order, reason: str = "") -> Order:
+    """Staff, or the resident who owns the order, cancel an open order: the points come
+    back by a REFUND posting that names the original, and the stock comes back."""
+    resident = order.resident
+    own = _is_own(actor, resident)
+    staff = policies.can(actor, PointsAction.ORDER_MANAGE, resident.household)
+    if not (own or staff):
+        raise NotFound(_("找不到该订单"))
+    role = workflows.STAFF if staff else workflows.RESIDENT
+    with transaction.atomic(durable=True):
+        account, locked = _lock_order_rows(order)
+        if locked.status not in workflows.ORDER_OPEN:
+            raise Conflict(
+                _("该订单已%(status)s，不能取消") % {"status": locked.get_status_display()}
+            )
+        target = workflows.transition(workflows.ORDER, locked.status, "cancel", role)
+        note = _text(reason, 200) or _("取消兑换")
+        locked.refund_posting = _refund(actor, account, locked, "cancel", note)
+        _close(locked, actor, target, note)
+        locked.save(
+            update_fields=["status", "refund_posting", "closed_by", "closed_at", "close_note"]
+        )
+        audit_record(
+            actor=actor,
+            action="shop.cancel",
+            target=locked,
+            place_id=resident.household_id,
+            data={"points": locked.points, "quantity": locked.quantity, "reason": note},
+        )
+    return locked
+
+
+def order_fulfil(*, actor: Any, order: Order, note: str = "") -> Order:
+    """Staff hand goods over: the order is fulfilled (its points stay redeemed)."""
+    if not policies.can(actor, PointsAction.ORDER_MANAGE, order.resident.household):
+        raise NotFound(_("找不到该订单"))
+    with transaction.atomic(durable=True):
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status == OrderStatus.FULFILLED:
+            raise Conflict(_("该订单已领取，不能重复登记"))
+        target = workflows.transition(workflows.ORDER, locked.status, "fulfil", workflows.STAFF)
+        _close(locked, actor, target, note)
+        locked.save(update_fields=["status", "closed_by", "closed_at", "close_note"])
+        audit_record(
+            actor=actor,
+            action="shop.fulfil",
+            target=locked,
+            place_id=order.resident.household_id,
+            data={"reward": locked.reward_id, "quantity": locked.quantity},
+        )
+    return locked
+
+
+def voucher_find_for_sponsor(actor: Any, code: str) -> Order:
+    """The order behind a voucher code, if the actor is the sponsor of its reward (the
+    user linked to the sponsor, holding the sponsor role on that community)."""
+    code = normalize_voucher_code(code)
+    user_id = getattr(actor, "pk", None)
+    if not code or not user_id:
+        raise NotFound(_("找不到该兑换码"))
+    order = (
+        Order.objects.select_related("reward", "reward__sponsor", "resident")
+        .filter(voucher_code=code)
+        .first()
+    )
+    if order is None or not _may_confirm(actor, order):
+        raise NotFound(_("找不到该兑换码"))
+    return order
+
+
+def _may_confirm(actor: Any, order: Order) -> bool:
+    sponsor = order.reward.sponsor
+    if sponsor is None or sponsor.user_id is None or sponsor.user_id != getattr(actor, "pk", 0):
+        return False
+    return policies.can(actor, PointsAction.VOUCHER_CONFIRM, _community(order.community_id))
+
+
+def voucher_confirm(
+    *, actor: Any, code: str | None = None, order: Order | None = None, note: str = ""
+) -> Order:
+    """The sponsor confirms a service voucher once the service is done. Only the reward's
+    own sponsor may (anyone else: not found); a voucher is confirmed once."""
+    if order is None:
+        order = voucher_find_for_sponsor(actor, code or "")
+    elif not _may_confirm(actor, order):
+        raise NotFound(_("找不到该兑换码"))
+    with transaction.atomic(durable=True):
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        if locked.status == OrderStatus.CONFIRMED:
+            raise Conflict(
+                _("兑换码 %(code)s 已于 %(when)s 确认过，不能重复确认")
+                % {
+                    "code": locked.voucher_code,
+                    "when": timezone.localtime(locked.closed_at or timezone.now()).strftime(
+                        "%Y-%m-%d %H:%M"
+                    ),
+                }
+            )
+        if locked.status != OrderStatus.VOUCHER:
+            raise Conflict(
+                _("兑换码 %(code)s 已%(status)s，不能确认")
+                % {"code": locked.voucher_code, "status": locked.get_status_display()}
+            )
+        target = workflows.transition(workflows.ORDER, locked.status, "confirm", workflows.SPONSOR)
+        _close(locked, actor, target, note)
+        locked.save(update_fields=["status", "closed_by", "closed_at", "close_note"])
+        audit_record(
+            actor=actor,
+            action="shop.voucher_confirm",
+            target=locked,
+            place_id=locked.community_id,
+            data={"code": locked.voucher_code, "reward": locked.reward_id},
+        )
+    return locked
+
+
+def orders_expire(
+    *, actor: Any = SYSTEM, now: dt.datetime | None = None, community: Place | None = None
+) -> int:
+    """Expire open orders of windows that closed more than ``EXPIRY_GRACE`` ago: points and
+    stock go back. Each order in its own transaction; running it again changes nothing.
+    Returns how many orders were expired."""
+    when = now or timezone.now()
+    if not is_system(actor) and (
+        community is None or not policies.can(actor, PointsAction.ORDER_MANAGE, community)
+    ):
+        raise NotFound(_("找不到该社区"))
+    due = Order.objects.filter(
+        status__in=list(workflows.ORDER_OPEN), window__closes_at__lt=when - EXPIRY_GRACE
+    )
+    if community is not None:
+        due = due.filter(community=community)
+    expired = 0
+    for order in due.select_related("resident", "resident__household").order_by("pk"):
+        role = workflows.SYSTEM if is_system(actor) else workflows.STAFF
+        with transaction.atomic(durable=True):
+            account, locked = _lock_order_rows(order)
+            if locked.status not in workflows.ORDER_OPEN:
+                continue  # cancelled, fulfilled or expired meanwhile
+            target = workflows.transition(workflows.ORDER, locked.status, "expire", role)
+            note = _("兑换期结束后 %(days)d 天未领取/未使用，积分退回") % {
+                "days": EXPIRY_GRACE.days
+            }
+            locked.refund_posting = _refund(actor, account, locked, "expire", note)
+            _close(locked, actor, target, note)
+            locked.save(
+                update_fields=["status", "refund_posting", "closed_by", "closed_at", "close_note"]
+            )
+            audit_record(
+                actor=actor,
+                action="shop.expire",
+                target=locked,
+                place_id=order.resident.household_id,
+                data={"points": locked.points, "quantity": locked.quantity},
+            )
+            expired += 1
+    return expired
