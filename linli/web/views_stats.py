@@ -1,0 +1,104 @@
+"""Yearly points figures (issue 4, item 7): a page for community staff with tables and
+charts, and a public headline for a closed year.
+
+Staff page: those who may view a community's ledger (points LEDGER_VIEW on the community);
+anyone else gets 404, as everywhere outside one's places. The public page shows only the
+community's aggregate headline — the sentence the seed printed in the newspaper, and how
+many points were awarded — for years that have ended; nothing about any one resident.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.core.quarters import CHINA
+from linli.places.choices import PlaceKind, depth_of
+from linli.places.models import Place
+from linli.places.models.place import within_any_q
+from linli.points import policies
+from linli.points.policies import PointsAction
+from linli.points.selectors_stats import (
+    MIN_YEAR,
+    YearFigures,
+    year_figures,
+    years_with_postings,
+)
+
+
+def _this_year() -> int:
+    return timezone.now().astimezone(CHINA).year
+
+
+def _staff_communities(actor: Any) -> QuerySet[Place]:
+    """Communities whose whole ledger the actor may view: a role granted on the community
+    or above it (a grant on one compound does not open the community's figures)."""
+    places = [
+        p
+        for p in policies.places_for(actor, PointsAction.LEDGER_VIEW)
+        if depth_of(p.kind) <= depth_of(PlaceKind.COMMUNITY)
+    ]
+    return (
+        Place.objects.filter(kind=PlaceKind.COMMUNITY).filter(within_any_q(places)).order_by("name")
+    )
+
+
+def _chart_data(f: YearFigures) -> dict[str, Any]:
+    return {
+        "categories": [c.label for c in f.by_category],
+        "categoryPoints": [c.points for c in f.by_category],
+        "months": [_("%(m)d月") % {"m": m.month} for m in f.by_month],
+        "awarded": [m.awarded for m in f.by_month],
+        "redeemed": [m.redeemed for m in f.by_month],
+        "labels": {
+            "points": _("积分"),
+            "awarded": _("发放积分"),
+            "redeemed": _("兑换积分"),
+        },
+    }
+
+
+@login_required
+def stats_year(request: HttpRequest) -> HttpResponse:
+    communities = _staff_communities(request.user)
+    wanted = request.GET.get("community", "")
+    if wanted:
+        community = communities.filter(pk=int(wanted)).first() if wanted.isdigit() else None
+    else:
+        community = communities.first()
+    if community is None or not policies.can(request.user, PointsAction.LEDGER_VIEW, community):
+        raise Http404
+    years = years_with_postings(community)
+    raw_year = request.GET.get("year", "")
+    year = int(raw_year) if raw_year.isdigit() else _this_year()
+    if year not in years:
+        raise Http404
+    figures = year_figures(community=community, year=year)
+    return render(
+        request,
+        "web/stats_year.html",
+        {
+            "community": community,
+            "communities": communities,
+            "years": years,
+            "year": year,
+            "f": figures,
+            "chart": _chart_data(figures),
+            "public": year < _this_year(),
+        },
+    )
+
+
+def stats_public(request: HttpRequest, community: int, year: int) -> HttpResponse:
+    """The headline of a year that has ended, for anyone (no sign-in)."""
+    place = get_object_or_404(Place, pk=community, kind=PlaceKind.COMMUNITY)
+    if not MIN_YEAR <= year < _this_year():
+        raise Http404
+    figures = year_figures(community=place, year=year)
+    return render(request, "web/stats_public.html", {"community": place, "f": figures})
