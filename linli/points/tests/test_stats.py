@@ -45,6 +45,7 @@ from linli.points.services import (
     rule_create,
 )
 from linli.points.services.ledger import Line, post
+from linli.points.tests.shop_fixtures import *  # noqa: F403 - fixtures for the shop test
 from tests.factories import HouseholdFactory, ResidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -356,3 +357,27 @@ def test_command_refuses_unknown_community_and_year(tree):
         call_command("stats", "year", "1800", "--community", "和平社区", stdout=io.StringIO())
     with pytest.raises(CommandError, match="no community"):
         call_command("stats", "year", "2022", "--community", "和平小区", stdout=io.StringIO())
+
+
+def test_orders_placed_and_cancelled_through_the_shop(
+    tree, secretary, resident_user, rich_dzj, window, masks
+):
+    """The shop's own postings: two orders of masks (20 each), one cancelled."""
+    from linli.points.services.shop import order_cancel, redemption_place
+
+    year = local_date(timezone.now()).year
+    kept = redemption_place(
+        actor=resident_user, resident=rich_dzj, reward=masks, idempotency_key="stats-shop-1"
+    )
+    dropped = redemption_place(
+        actor=resident_user,
+        resident=rich_dzj,
+        reward=masks,
+        quantity=2,
+        idempotency_key="stats-shop-2",
+    )
+    order_cancel(actor=secretary, order=dropped, reason="不要了")
+    f = year_figures(community=tree.heping, year=year)
+    assert (f.residents_redeemed, f.points_redeemed, f.redemptions) == (1, kept.points, 1)
+    assert kept.points == 20
+    assert f.points_awarded == 180 and f.residents_earned == 1
