@@ -267,7 +267,7 @@ def shop_my_orders(request: HttpRequest) -> HttpResponse:
         raise Http404
     page = Paginator(shop_selectors.resident_orders(resident), 20).get_page(request.GET.get("page"))
     for order in page.object_list:
-        order.qr = _qr(request, order, 3) if order.status == OrderStatus.VOUCHER else ""  # type: ignore[attr-defined]
+        order.qr = _qr(request, order, 3) if order.status == OrderStatus.VOUCHER else ""
     return render(
         request,
         "web/shop_my_orders.html",
