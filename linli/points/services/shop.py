@@ -115,13 +115,17 @@ def _is_own(actor: Any, resident: Resident) -> bool:
     return user_id is not None and resident.user_id == user_id
 
 
-def _quarter_bounds(community_id: int, when: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
-    start_month = (
-        PointsSettings.objects.filter(community_id=community_id)
-        .values_list("quarter_start_month", flat=True)
-        .first()
-        or 1
-    )
+def _quarter_bounds(
+    community_id: int, when: dt.datetime, start_month: int | None = None
+) -> tuple[dt.datetime, dt.datetime]:
+    """The community's quarter (PointsSettings.quarter_start_month) that contains ``when``."""
+    if start_month is None:
+        start_month = (
+            PointsSettings.objects.filter(community_id=community_id)
+            .values_list("quarter_start_month", flat=True)
+            .first()
+            or 1
+        )
     quarter = quarter_of(local_date(when), start_month)
     return start_of_day(quarter.start), start_of_day(quarter.end)
 
@@ -650,13 +654,13 @@ def _place_sql(
     then take the stock, post, move the balance and write the order and its audit row — or
     write nothing, and say why."""
     community_id = reward.community_id
-    bounds = _quarter_bounds(community_id, when)
     with transaction.atomic(durable=True):
         locked = sql_shop.lock_account(resident.pk)
         if locked is None:  # the resident's first posting: create the account, then lock
             lock_resident_account(resident)
             locked = sql_shop.lock_account(resident.pk)
             assert locked is not None
+        bounds = _quarter_bounds(community_id, when, locked.quarter_start_month)
         redemption_id = locked.redemption_account
         if redemption_id is None:
             redemption_id = system_account(community_id, AccountKind.REDEMPTION).pk
@@ -696,6 +700,10 @@ def _place_sql(
             _refuse_limit(current, resident, quarter_used(resident.pk, current, when), q)
             _refuse_balance(current, resident, locked.balance, current.price * q)
             raise Conflict(_("兑换没有成功，请刷新后重试"))
+        if not sql_shop.take_stock(reward.pk, q):
+            # Another order took the last items meanwhile: everything above is rolled back.
+            _refuse_stock(Reward.objects.get(pk=reward.pk), q)
+            raise Conflict(_("“%(name)s”已兑完") % {"name": reward.name})
         order = Order(
             pk=written.order_id,
             community_id=community_id,

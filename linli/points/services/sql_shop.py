@@ -1,15 +1,15 @@
 """PostgreSQL statements for placing an order (the shop's hot path).
 
 ``redemption_place`` does the same as its ORM path — same rows, same checks, same lock order
-(the resident's account, then the reward) — in two statements: lock the account, then one
-statement of data-modifying CTEs that, if the key is unused, the window open, the stock,
-the per-resident limit and the balance allow it, takes the stock (locking the reward row as
-late as possible, so the hot row is held for the shortest time), writes the posting, its
-two entries, the balance, the order and its audit row. Nothing is written otherwise, and the
-caller says why. The second statement starts after the account lock is held, so its
-snapshot sees every earlier order of this resident (the limit and the key re-checked after
-the lock); a concurrent order for the same reward is re-checked on the reward row itself
-(PostgreSQL re-evaluates ``stock >= q`` on the row version it waited for).
+(the resident's account, then the reward) — in three statements: lock the account; then one
+statement of data-modifying CTEs that, if the key is unused, the window open and the stock,
+the per-resident limit and the balance allow it, writes the posting, its two entries, the
+balance, the order and its audit row (or nothing, and the caller says why); last, take the
+stock with a conditional UPDATE of the reward row — the one row every order of the shop
+updates, so it is locked last and held for the shortest time. If that finds too little
+stock, the transaction is rolled back whole. The second statement starts after the account
+lock is held, so its snapshot sees every earlier order of this resident: the limit, the
+balance and the key are re-checked after the lock.
 
 Table and column names are fixed strings here; every value is a bound parameter.
 """
@@ -27,7 +27,9 @@ FAST_PATH = True
 LOCK = """
 SELECT a.id, a.balance,
        (SELECT s.id FROM points_account s
-         WHERE s.community_id = a.community_id AND s.kind = 'redemption')
+         WHERE s.community_id = a.community_id AND s.kind = 'redemption'),
+       (SELECT ps.quarter_start_month FROM points_pointssettings ps
+         WHERE ps.community_id = a.community_id)
   FROM points_account a
  WHERE a.resident_id = %s
    FOR UPDATE OF a
@@ -39,13 +41,14 @@ class Locked:
     account_id: int
     balance: int
     redemption_account: int | None
+    quarter_start_month: int
 
 
 def lock_account(resident_id: int) -> Locked | None:
     with _cursor() as cur:
         cur.execute(LOCK, [resident_id], prepare=True)
         row = cur.fetchone()
-    return None if row is None else Locked(row[0], row[1], row[2])
+    return None if row is None else Locked(row[0], row[1], row[2], row[3] or 1)
 
 
 PLACE = """
@@ -59,7 +62,8 @@ WITH w AS (
      AND placed_at >= %(q0)s AND placed_at < %(q1)s
      AND status IN ('placed', 'voucher', 'fulfilled', 'confirmed')
 ), r AS (
-  UPDATE points_reward SET stock = stock - %(quantity)s
+  -- Read, not locked: the stock is taken by TAKE, the transaction's last statement.
+  SELECT price * %(quantity)s AS points, name, kind FROM points_reward
    WHERE id = %(reward)s AND community_id = %(community)s AND active
      AND stock >= %(quantity)s
      AND price * %(quantity)s <= %(balance)s
@@ -67,7 +71,6 @@ WITH w AS (
           OR (SELECT n FROM used) + %(quantity)s <= per_resident_limit)
      AND EXISTS (SELECT 1 FROM w)
      AND NOT EXISTS (SELECT 1 FROM points_order WHERE idempotency_key = %(key)s)
-  RETURNING price * %(quantity)s AS points, name, kind
 ), p AS (
   INSERT INTO points_posting
          (community_id, kind, memo, occurred_at, created_at, created_by_id, idempotency_key)
@@ -124,6 +127,27 @@ def place(params: dict[str, Any]) -> Placed | None:
         cur.execute(PLACE, params, prepare=True)
         row = cur.fetchone()
     return None if row is None else Placed(*row)
+
+
+# The reward's stock row is the one row every order of the shop updates. It is locked last,
+# so it is held only for this statement and the COMMIT: the foreign keys of the rows written
+# before (deferred in Django's schema) are checked first by SET CONSTRAINTS … IMMEDIATE,
+# which PostgreSQL applies retroactively. ``stock >= q`` is re-evaluated on the row version
+# this statement waited for, so two orders for the last item cannot both pass.
+IMMEDIATE = "SET CONSTRAINTS ALL IMMEDIATE"
+TAKE = """
+UPDATE points_reward SET stock = stock - %(quantity)s
+ WHERE id = %(reward)s AND active AND stock >= %(quantity)s
+RETURNING stock
+"""
+
+
+def take_stock(reward_id: int, quantity: int) -> bool:
+    """Take the stock (locking the reward row until COMMIT); False if there is not enough."""
+    with _cursor() as cur:
+        cur.execute(IMMEDIATE)
+        cur.execute(TAKE, {"reward": reward_id, "quantity": quantity}, prepare=True)
+        return cur.fetchone() is not None
 
 
 def quarter_params(bounds: tuple[dt.datetime, dt.datetime]) -> dict[str, dt.datetime]:
