@@ -5,10 +5,12 @@ How the ledger is counted (docs/points.md, "Publication"):
 
 - Every entry has one *effective time*: its posting's ``occurred_at``; for a posting that
   reverses another (``Posting.reverses``: an award's reversal, a refund), the ``occurred_at``
-  of the posting it reverses. A reversal undoes the original as if it had not happened, so a
-  wrong award corrected while its quarter's list is public (an upheld objection) disappears
-  from that quarter's list when it is republished, and the quarters of a ledger still add up:
-  balance at the end of Q = balance at the end of Q−1 + everything effective in Q.
+  of the posting it reverses (for an award and its reversal: the award's ``occurred_at``,
+  the time of the deed, which is also its posting's). A reversal undoes the original as if
+  it had not happened, so a wrong award corrected while its quarter's list is public (an
+  upheld objection) disappears from that quarter's list when it is republished, and the
+  quarters of a ledger still add up: balance at the end of Q = balance at the end of Q−1 +
+  everything effective in Q.
 - *Earned in the quarter*, by rule category: award postings and their reversals whose
   effective time is in [period start, period end) (China time), on the resident's account.
 - *Balance at the quarter's end*: every entry of the resident's account whose effective time
@@ -35,30 +37,34 @@ from linli.places.models import Place
 
 from . import policies
 from .choices import AccountKind, PostingKind, PublicationStatus
-from .models import PointsSettings, Publication, PublicationLine
+from .models import PointsSettings, Publication, PublicationLine, Rule
 from .policies import PointsAction
 
 ANONYMOUS_PREFIX = "居民"
 
-# One aggregate over the community's resident accounts: (resident, category) → points earned
-# in the quarter and the part of the balance at the quarter's end. Effective time: see above.
+# One aggregate over the community's resident accounts: (resident, rule) → points earned in
+# the quarter and the part of the balance at the quarter's end. Effective time (see above):
+# an award's posting and its reversal both carry the award's ``occurred_at`` (an award is
+# posted at the time of the deed); any other posting that reverses one takes the time of the
+# posting it reverses (a scalar lookup for those few rows); every other posting its own.
 LINES_SQL = """
 SELECT a.resident_id,
-       COALESCE(ru.category, '') AS category,
+       aw.rule_id,
        COALESCE(SUM(e.amount) FILTER (
-           WHERE aw.id IS NOT NULL AND COALESCE(o.occurred_at, p.occurred_at) >= %(start)s
+           WHERE aw.id IS NOT NULL AND aw.occurred_at >= %(start)s
        ), 0) AS earned,
        SUM(e.amount) AS balance
 FROM points_entry e
 JOIN points_account a ON a.id = e.account_id
 JOIN points_posting p ON p.id = e.posting_id
-LEFT JOIN points_posting o ON o.id = p.reverses_id
 LEFT JOIN points_award aw
        ON p.kind IN (%(award)s, %(reversal)s) AND aw.posting_id = COALESCE(p.reverses_id, p.id)
-LEFT JOIN points_rule ru ON ru.id = aw.rule_id
 WHERE a.community_id = %(community)s AND a.kind = %(resident)s
-  AND COALESCE(o.occurred_at, p.occurred_at) < %(end)s
-GROUP BY a.resident_id, COALESCE(ru.category, '')
+  AND CASE WHEN aw.id IS NOT NULL THEN aw.occurred_at
+           WHEN p.reverses_id IS NULL THEN p.occurred_at
+           ELSE (SELECT o.occurred_at FROM points_posting o WHERE o.id = p.reverses_id)
+      END < %(end)s
+GROUP BY a.resident_id, aw.rule_id
 """
 
 
@@ -137,16 +143,24 @@ def compute_lines(community_id: int, period_start: dt.date, period_end: dt.date)
     points earned, then balance (both descending), then resident id. Masked names; 居民 N
     for residents who withdrew consent; building = compound + building; nothing below."""
     rows = _aggregate(community_id, start_of_day(period_start), start_of_day(period_end))
+    category_of = dict(
+        Rule.objects.filter(pk__in={rule for _r, rule, _e, _b in rows if rule}).values_list(
+            "pk", "category"
+        )
+    )
     earned: dict[int, dict[str, int]] = {}
     balance: dict[int, int] = {}
-    for resident_id, category, points, part in rows:
+    for resident_id, rule_id, points, part in rows:
         balance[resident_id] = balance.get(resident_id, 0) + int(part)
         cats = earned.setdefault(resident_id, {})
-        if points and category:
+        if points and rule_id:
+            category = category_of[rule_id]
             cats[category] = cats.get(category, 0) + int(points)
     listed = {
         rid for rid, total in balance.items() if total > 0 or any(earned.get(rid, {}).values())
     }
+    # A plain fetch (10,000 rows is small): ``.iterator()`` would use a server-side cursor,
+    # which PostgreSQL plans for the first rows and runs 20x slower here.
     people = (
         Resident.objects.filter(household__community_id=community_id)
         .filter(Q(moved_out__isnull=True) | Q(moved_out__gte=period_start))
@@ -158,7 +172,7 @@ def compute_lines(community_id: int, period_start: dt.date, period_end: dt.date)
             "household__building__name",
         )
     )
-    found = [row for row in people.iterator(chunk_size=5000) if row[0] in listed]
+    found = [row for row in people if row[0] in listed]
     order = sorted(
         found,
         key=lambda row: (-sum(earned[row[0]].values()), -balance[row[0]], row[0]),
