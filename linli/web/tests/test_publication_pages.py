@@ -381,3 +381,36 @@ def test_others_export_masked_and_unaudited(request, client, public, persona):
     flat = " ".join(str(c) for r in rows for c in r)
     assert "代*菊" in flat and "代正菊" not in flat and "隐名者" not in flat
     assert not AuditEvent.objects.filter(action="points.publication_export").exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["web:publication_public", "web:publication_detail"])
+def test_list_pages_query_count_does_not_grow_with_the_list(client, secretary, public, name):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from linli.points.models import PublicationLine
+
+    client.force_login(secretary)
+    url = reverse(name, args=[public.pk])
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    template = PublicationLine.objects.filter(publication=public).first()
+    PublicationLine.objects.bulk_create(
+        [
+            PublicationLine(
+                publication=public,
+                resident=ResidentFactory(household=template.resident.household, name=f"李{i}明"),
+                position=100 + i,
+                display_name=f"李*{i}",
+                building=template.building,
+                earned=1,
+                by_category={"customs": 1},
+                balance=1,
+            )
+            for i in range(60)
+        ]
+    )
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(url).status_code == 200
+    assert len(large) == len(small) <= 16
