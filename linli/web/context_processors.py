@@ -22,6 +22,7 @@ def linli(request: HttpRequest) -> dict[str, Any]:
     )
     return {
         "can_see_points": can_see_points,
+        "can_see_shop": bool(signed_in and (can_see_points or Role.SPONSOR in roles)),
         "elder_mode": getattr(request, "elder_mode", False),
         "my_roles": roles,
         "is_staff_role": bool(

@@ -118,7 +118,9 @@ def home(request: HttpRequest) -> HttpResponse:
     cards = []
     for grant in grants:
         card: dict[str, Any] = {"grant": grant, "role_label": Role(grant.role).label}
-        if grant.place.kind == PlaceKind.COMMUNITY:
+        if grant.role == Role.SPONSOR:
+            card["sponsor"] = True  # a shop sees its vouchers, not the community's figures
+        elif grant.place.kind == PlaceKind.COMMUNITY:
             card["counts"] = selectors.community_counts(grant.place)
         elif grant.place.kind == PlaceKind.BUILDING:
             card["residents"] = Resident.objects.filter(

@@ -180,3 +180,30 @@ def test_refused_registration_leaves_no_household_behind(client, tree, secretary
         {"name": "重号", "phone": resident_user.phone, "building": tree.building2.pk, "room": "77"},
     )
     assert Place.objects.count() == places
+
+
+@pytest.mark.django_db
+def test_menu_and_home_lead_to_the_shop_and_the_cycle(client, secretary, resident_user):
+    client.force_login(resident_user)
+    home = client.get(reverse("web:home")).content.decode()
+    assert reverse("web:shop_home") in home and reverse("web:shop_my_orders") in home
+    client.force_login(secretary)
+    home = client.get(reverse("web:home")).content.decode()
+    for name in ("publication_list", "shop_orders", "points_stats"):
+        assert reverse(f"web:{name}") in home
+    # The public points lists are reachable from every page, signed in or not.
+    client.logout()
+    assert reverse("web:publication_index") in client.get(reverse("web:login")).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_sponsor_sees_vouchers_not_community_figures(client, tree):
+    from linli.people.choices import Role
+    from tests.factories import GrantFactory, UserFactory
+
+    shop = UserFactory(name="王桂兰", phone="13907160005")
+    GrantFactory(user=shop, role=Role.SPONSOR, place=tree.heping)
+    client.force_login(shop)
+    home = client.get(reverse("web:home")).content.decode()
+    assert reverse("web:shop_sponsor") in home
+    assert "在住居民" not in home
