@@ -520,6 +520,12 @@ class Tally:
         "points_rule": "积分细则",
         "award": "加分",
         "points_decision": "审核与冲正",
+        "sponsor": "赞助方",
+        "pledge": "赞助承诺",
+        "reward": "兑换商品",
+        "publication": "积分公示",
+        "order": "兑换订单",
+        "order_closed": "领取与核销",
     }
 
     def __init__(self) -> None:
@@ -848,7 +854,12 @@ def load_heping(out: Writer | None = None) -> Demo:
     # loader builds on this module's plan.
     from linli.demo.points import load_points
 
-    load_points(demo, out)
+    load_points(demo)
+    # The quarterly cycle (公示 and 兑换) spends the points: after them. It prints the points
+    # and the cycle's lines (a balance printed before the redemptions would be wrong).
+    from linli.demo.cycle import load_cycle
+
+    load_cycle(demo, out)
     if out is not None:
         out.write(figures(demo) + "\n")
         out.write(f"\n演示账号（共用密码 {PASSWORD}，首次登录无需改密）：\n")

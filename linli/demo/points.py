@@ -16,9 +16,13 @@ clean-up or activity); suggestions, 移风易俗 and 居民公约 awards are sin
 building leader of 江津苑3栋, proposes a few for her building (approved, rejected, pending);
 one patrol award entered by mistake is reversed.
 
-Redemptions (积分超市) are the next issue's: 代正菊 has redeemed masks, cups and tissues in
-the seed, and whoever adds them must add the same number of earned points before the evening
-(``DAI_HISTORY``) so that she still holds 170 before it and 180 after.
+Redemptions (积分超市, ``linli.demo.cycle``): 代正菊 has redeemed masks, cups and tissues in
+the seed — in the 2022 windows (``DAI_REDEMPTIONS``) — so her history (``DAI_HISTORY``: her
+activities and her suggestion) earns 170 + ``DAI_REDEEMED`` before the evening, and she still
+holds 170 before it and 180 after. 2022 also has the 疫情防控 卡口值守 shifts and a few more
+公益活动 (``plan_points``'s last activities, from their own random generator so the rest of
+the history is unchanged): the seed's 246 residents redeemed 21,649 points in 2022, and the
+points had to be earned before the windows they were spent in.
 """
 
 from __future__ import annotations
@@ -141,8 +145,26 @@ EVENING_SOURCE = ("wechat", "weiyishi-20231118-1")
 EVENING_KEY = KEY + "evening-20231118"
 DAI_BEFORE_EVENING = 170
 
-# Her part in the planned activities: (rule key, activity slug). Batches she joined.
+# What she redeemed (口罩、抽纸、水杯) in the windows after the 2022 Q1, Q2 and Q3 lists:
+# (year, quarter of the list, reward name, points). ``linli.demo.cycle`` places them and
+# checks the shop's prices against these.
+DAI_REDEMPTIONS: list[tuple[int, int, str, int]] = [
+    (2022, 1, "口罩", 10),
+    (2022, 2, "抽纸", 15),
+    (2022, 3, "水杯", 30),
+]
+DAI_REDEEMED = sum(points for *_rest, points in DAI_REDEMPTIONS)
+
+# Her part in the planned activities: (rule key, activity slug). Batches she joined. The
+# 2022 核酸检测点 shifts and the June clean-up paid for her redemptions: 20 points before the
+# April window (口罩 10), 40 before July's (抽纸 15), 50 before October's (水杯 30).
 DAI_ACTIVITIES: list[tuple[str, str]] = [
+    ("volunteer_shift", "covid-2022-03-19"),
+    ("volunteer_shift", "covid-2022-03-26"),
+    ("volunteer_shift", "covid-2022-05-14"),
+    ("volunteer_shift", "covid-2022-06-11"),
+    ("cleanup", "cleanup-2022-06-25"),
+    ("volunteer_shift", "covid-2022-08-13"),
     ("cleanup", "cleanup-2022-04-30"),
     ("cleanup", "cleanup-2022-09-24"),
     ("public_welfare", "welfare-2022-10-04"),
@@ -353,6 +375,15 @@ WELFARE: list[tuple[dt.date, str]] = [
     (dt.date(2023, 9, 28), "中秋走访慰问困难家庭"),
     (dt.date(2023, 10, 23), "重阳节敬老：陪高龄老人过节、理发、量血压"),
     (dt.date(2023, 11, 9), "全国消防日入户宣传，检查燃气和电动车充电"),
+]
+
+# More 2022 公益活动 (planned after the rest, see plan_points).
+WELFARE_2022_EXTRA: list[tuple[dt.date, str]] = [
+    (dt.date(2022, 4, 23), "世界读书日：社区书屋整理、为孩子们读绘本"),
+    (dt.date(2022, 5, 12), "防灾减灾日：应急疏散演练、发放应急包"),
+    (dt.date(2022, 7, 1), "建党节：老党员讲故事、义务清扫江津苑小广场"),
+    (dt.date(2022, 8, 1), "八一建军节：走访慰问退役军人和军属"),
+    (dt.date(2022, 9, 20), "公民道德宣传日：文明劝导、清理楼道小广告"),
 ]
 
 # 杨声芬 (楼栋长, 江津苑3栋) proposes for residents of her building: (room, date, rule,
@@ -622,6 +653,32 @@ def plan_points(plan: Plan) -> PointsPlan:
         )
         assert placed, (day, person.name)
 
+    # 2022 (planned last, from their own generator, so nothing above changes): the 疫情防控
+    # 卡口值守 shifts on Thursdays and five more 公益活动 — the points the 2022 redemption
+    # windows spend (``linli.demo.cycle``).
+    extra = random.Random(SEED + 4)
+
+    def keen(day: dt.date, k: int, oldest: int) -> list[PersonPlan]:
+        pool = [p for p in people if can_earn(p, day, oldest)]
+        return _weighted_sample(extra, pool, weights, k)
+
+    for day in _days(dt.date(2022, 3, 10), dt.date(2022, 9, 29), [3]):
+        batch(
+            f"gate-{day.isoformat()}",
+            "volunteer_shift",
+            _at(day, 18, 0),
+            f"{day.month}月{day.day}日疫情防控小区卡口值守：测温验码、为居家老人代买送药",
+            keen(day, extra.randint(20, 28), oldest=70),
+        )
+    for day, title in WELFARE_2022_EXTRA:
+        batch(
+            f"welfare-{day.isoformat()}",
+            "public_welfare",
+            _at(day, 11, 30),
+            f"{day.month}月{day.day}日{title}",
+            keen(day, extra.randint(30, 45), oldest=75),
+        )
+
     # 代正菊: her suggestion in June, then the evening.
     when, pts, note, source = DAI_SUGGESTION
     assert caps.fits("suggestion", dai, pts, when)
@@ -629,8 +686,13 @@ def plan_points(plan: Plan) -> PointsPlan:
     out.singles.append(
         SinglePlan("dai-suggestion-2023-06-16", "suggestion", dai, pts, when, note, source)
     )
-    if out.earned(dai) != DAI_BEFORE_EVENING:  # the seed's arithmetic, checked even under -O
-        raise ValueError(f"代正菊 earns {out.earned(dai)} before the evening, not 170")
+    # The seed's arithmetic, checked even under -O: 170 held before the evening, after her
+    # redemptions.
+    if out.earned(dai) != DAI_BEFORE_EVENING + DAI_REDEEMED:
+        raise ValueError(
+            f"代正菊 earns {out.earned(dai)} before the evening, "
+            f"not {DAI_BEFORE_EVENING} + {DAI_REDEEMED} redeemed"
+        )
     assert caps.fits("suggestion", dai, EVENING_POINTS, EVENING)
     caps.take("suggestion", dai, EVENING_POINTS, EVENING)
     out.singles.append(

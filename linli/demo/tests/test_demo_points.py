@@ -14,6 +14,7 @@ from linli.core.quarters import local_date, month_bounds, quarter_of
 from linli.demo.heping import NAMED, Demo, build_plan, load_heping
 from linli.demo.points import (
     DAI_BEFORE_EVENING,
+    DAI_REDEEMED,
     DECISION,
     EVENING,
     EVENING_POINTS,
@@ -94,9 +95,15 @@ class HepingPointsTests(TestCase):
         issuance = Entry.objects.filter(
             account__community=heping, account__kind=AccountKind.ISSUANCE
         ).aggregate(s=Sum("amount"))["s"]
-        assert resident_sum and resident_sum > 30_000 and resident_sum + issuance == 0
+        # The shop's orders (linli.demo.cycle) moved points to the redemption account.
+        redeemed = Entry.objects.filter(
+            account__community=heping, account__kind=AccountKind.REDEMPTION
+        ).aggregate(s=Sum("amount"))["s"]
+        assert redeemed and redeemed > 21_649
+        assert resident_sum and resident_sum > 30_000
+        assert resident_sum + issuance + redeemed == 0
         posted = Award.objects.filter(community=heping, status=AwardStatus.POSTED)
-        assert posted.aggregate(s=Sum("points"))["s"] == resident_sum
+        assert posted.aggregate(s=Sum("points"))["s"] == resident_sum + redeemed
 
     def test_catalogue(self) -> None:
         heping = self.demo.heping
@@ -185,6 +192,8 @@ class HepingPointsTests(TestCase):
         assert [(s.slug, s.points) for s in first.singles] == [
             (s.slug, s.points) for s in second.singles
         ]
+        # She earned what she redeemed (口罩、抽纸、水杯) on top of the 170 she holds.
         dai = self.demo.plan.named("volunteer")
-        assert self.plan.earned(dai, before=EVENING) == 170
-        assert self.plan.earned(dai) == 180
+        assert DAI_REDEEMED == 10 + 15 + 30
+        assert self.plan.earned(dai, before=EVENING) == 170 + DAI_REDEEMED
+        assert self.plan.earned(dai) == 180 + DAI_REDEEMED
