@@ -172,7 +172,7 @@ NAMED: list[Named] = [
     ),
     Named(
         "sponsor", "王桂兰", "F", 1975, "13907160005", Role.SPONSOR, "辖区企业（桂兰便民超市）",
-        "赞助积分兑换的商家（积分超市在后续版本）",
+        "积分超市：核销兑换券、看感谢名单",
         home=(HEPING, "金龙花园", "1栋", "1", "102"), grant_on="community",
     ),
     Named(
