@@ -215,28 +215,34 @@ def notice_html(publication: Publication, lines: Sequence[LineData], check_url: 
     w(f"<title>{escape(title)}</title><style>{css}</style></head><body>")
     w(f"<h1>{escape(title)}</h1>")
     w('<div class="head">')
-    w(
-        f'<div class="qr"><img src="{qr_data_uri(check_url)}" alt="QR">'
-        f"<div>{escape(_('扫码核对'))}</div></div>"
-    )
+    scan = _("扫码核对")
+    qr = qr_data_uri(check_url)
+    w(f'<div class="qr"><img src="{qr}" alt="QR"><div>{escape(scan)}</div></div>')
     w('<div class="meta">')
-    w(f"<div>{escape(_('社区'))}：{escape(community.name)}</div>")
-    w(
-        f"<div>{escape(_('季度'))}：{escape(quarter_label(publication))}"
-        f"（{publication.period_start:%Y-%m-%d} – {last_day:%Y-%m-%d}）</div>"
-    )
-    w(
-        f"<div>{escape(_('公示期'))}：{_when(publication.public_from)} – "
-        f"{_when(publication.public_until)}　{escape(_('版次'))}：{publication.edition}</div>"
-    )
+    period = f"{publication.period_start:%Y-%m-%d} – {last_day:%Y-%m-%d}"
+    rows = [
+        _("社区：%(name)s") % {"name": community.name},
+        _("季度：%(quarter)s（%(period)s）")
+        % {"quarter": quarter_label(publication), "period": period},
+        _("公示期：%(start)s – %(end)s　版次：%(edition)s")
+        % {
+            "start": _when(publication.public_from),
+            "end": _when(publication.public_until),
+            "edition": publication.edition,
+        },
+    ]
+    w("".join(f"<div>{escape(row)}</div>" for row in rows))
     if final:
+        finalized = _("定稿时间：%(when)s") % {"when": _when(publication.finalized_at)}
+        digest_label = _("摘要 SHA-256：")
+        w(f"<div>{escape(finalized)}</div>")
         w(
-            f"<div>{escape(_('定稿时间'))}：{_when(publication.finalized_at)}</div>"
-            f"<div>{escape(_('摘要 SHA-256'))}："
+            f"<div>{escape(digest_label)}"
             f'<span class="digest">{escape(publication.digest)}</span></div>'
         )
     else:
-        w(f'<div class="draft">{escape(_("公示稿，未定稿"))}</div>')
+        draft = _("公示稿，未定稿")
+        w(f'<div class="draft">{escape(draft)}</div>')
     w("</div></div>")
     header = escape(columns.header())
     for chunk in pages_of(lines):

@@ -53,7 +53,7 @@ def _chart_data(f: YearFigures) -> dict[str, Any]:
     return {
         "categories": [c.label for c in f.by_category],
         "categoryPoints": [c.points for c in f.by_category],
-        "months": [_("%(m)d月") % {"m": m.month} for m in f.by_month],
+        "months": [_("%(m)d 月") % {"m": m.month} for m in f.by_month],
         "awarded": [m.awarded for m in f.by_month],
         "redeemed": [m.redeemed for m in f.by_month],
         "labels": {
