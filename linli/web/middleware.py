@@ -21,6 +21,10 @@ class PreferencesMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.elder_mode = request.COOKIES.get(ELDER_COOKIE) == "1"  # type: ignore[attr-defined]
+        # Chinese by default, whatever the browser asks for: the community office's English
+        # Windows must not turn the pages English. English is a choice (the switch, saved in
+        # the language cookie and on the account), which LocaleMiddleware still honours.
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
         return self.get_response(request)
 
 

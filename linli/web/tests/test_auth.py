@@ -121,3 +121,12 @@ def test_preferences_refuse_offsite_redirects_and_unknown_languages(client):
     )
     assert response["Location"] == reverse("web:home")
     assert "django_language" not in response.cookies
+
+
+@pytest.mark.django_db
+def test_chinese_by_default_even_for_an_english_browser(client):
+    page = client.get(reverse("web:login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert '<html lang="zh-CN"' in page.content.decode()
+    client.post(reverse("web:preferences"), {"language": "en"})
+    page = client.get(reverse("web:login"), HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert '<html lang="en"' in page.content.decode()
