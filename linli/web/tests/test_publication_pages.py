@@ -414,3 +414,14 @@ def test_list_pages_query_count_does_not_grow_with_the_list(client, secretary, p
     with CaptureQueriesContext(connection) as large:
         assert client.get(url).status_code == 200
     assert len(large) == len(small) <= 16
+
+
+@pytest.mark.django_db
+def test_public_list_links_to_that_quarters_sponsor_thanks(client, tree, secretary):
+    from linli.points.services.publication import publication_create, publication_publish
+
+    publication = publication_create(actor=secretary, community=tree.heping, year=2026, quarter=1)
+    publication_publish(actor=secretary, publication=publication)
+    body = client.get(reverse("web:publication_public", args=[publication.pk])).content.decode()
+    thanks = reverse("web:shop_thanks", args=[tree.heping.pk])
+    assert f"{thanks}?year=2026&quarter=1" in body
