@@ -12,6 +12,7 @@ urlpatterns: list[URLPattern] = [
     path("shop/orders/<int:pk>/cancel/", v.shop_order_cancel, name="shop_order_cancel"),
     path("shop/orders/<int:pk>/fulfil/", v.shop_order_fulfil, name="shop_order_fulfil"),
     path("shop/manage/orders/", v.shop_orders, name="shop_orders"),
+    path("shop/manage/redeem/", v.shop_redeem_for, name="shop_redeem_for"),
     path("shop/manage/rewards/", v.shop_rewards, name="shop_rewards"),
     path("shop/manage/rewards/new/", v.shop_reward_new, name="shop_reward_new"),
     path("shop/manage/rewards/<int:pk>/", v.shop_reward_edit, name="shop_reward_edit"),

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from linli.core.errors import DomainError, NotFound
 from linli.core.quarters import local_date, quarter_of
+from linli.people import selectors as people_selectors
 from linli.people.choices import Role
 from linli.people.models import Resident, User
 from linli.places.choices import PlaceKind
@@ -117,6 +118,58 @@ class PledgeForm(NoColonLabels, forms.Form):
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
+
+def _resident_for_staff(request: HttpRequest) -> Resident | None:
+    """The resident named by ``?for=`` if the user manages orders at their place (else 404)."""
+    raw = request.GET.get("for", "")
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise Http404
+    resident = (
+        Resident.objects.filter(pk=int(raw), moved_out__isnull=True)
+        .select_related("household")
+        .first()
+    )
+    if resident is None or not policies.can(
+        request.user, PointsAction.ORDER_MANAGE, resident.household
+    ):
+        raise Http404
+    return resident
+
+
+@login_required
+def shop_redeem_for(request: HttpRequest) -> HttpResponse:
+    """Staff: find a resident (name, pinyin initials, phone tail), then pick a reward for
+    them; the redeem page then posts on their behalf."""
+    if not policies.can_anywhere(request.user, PointsAction.ORDER_MANAGE):
+        raise Http404
+    query = request.GET.get("q", "").strip()[:40]
+    resident = _resident_for_staff(request)
+    residents = (
+        people_selectors.resident_list(request.user, query=query).filter(
+            policies.scope_q(request.user, PointsAction.ORDER_MANAGE, "household__")
+        )[:20]
+        if query and resident is None
+        else []
+    )
+    rewards = (
+        list(shop_selectors.shop_rewards(resident.household.community_id))
+        if resident is not None and resident.household.community_id
+        else []
+    )
+    return render(
+        request,
+        "web/shop_redeem_for.html",
+        {
+            "query": query,
+            "residents": residents,
+            "resident": resident,
+            "balance": resident_balance(resident) if resident is not None else None,
+            "rewards": rewards,
+        },
+    )
 
 
 def _own_resident(request: HttpRequest) -> Resident | None:
@@ -221,8 +274,11 @@ def shop_home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def shop_redeem(request: HttpRequest, pk: int) -> HttpResponse:
-    """Redeem one reward: a confirm step with the quantity, posted with an idempotency key."""
-    resident = _own_resident(request)
+    """Redeem one reward: a confirm step with the quantity, posted with an idempotency key.
+    With ``?for=<resident>``, staff redeem on behalf of a resident (older residents without
+    a phone come to the service station)."""
+    on_behalf = _resident_for_staff(request)
+    resident = on_behalf or _own_resident(request)
     reward = Reward.objects.select_related("sponsor").filter(pk=pk, active=True).first()
     if resident is None or reward is None or reward.community_id != resident.household.community_id:
         raise Http404
@@ -251,6 +307,7 @@ def shop_redeem(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "web/shop_redeem.html",
         {
+            "on_behalf": on_behalf,
             "reward": reward,
             "form": form,
             "balance": resident_balance(resident),

@@ -256,3 +256,24 @@ def test_bad_reward_form_shows_errors(client, secretary, tree):
         {"kind": "goods", "name": "口罩", "price": "0", "stock": "-1"},
     )
     assert r.status_code == 200 and Reward.objects.count() == 0
+
+
+def test_staff_redeem_on_behalf_of_a_resident(client, staff, outsider, rich_dzj, window, masks):
+    """The service-station flow for older residents without a phone: find the resident by
+    pinyin initials, pick a reward, confirm; the order is theirs, placed by the staff."""
+    client.force_login(staff)
+    found = client.get(reverse("web:shop_redeem_for"), {"q": "dzj"}).content.decode()
+    assert f"?for={rich_dzj.pk}" in found
+    url = reverse("web:shop_redeem", args=[masks.pk]) + f"?for={rich_dzj.pk}"
+    page = client.get(url).content.decode()
+    assert 'data-testid="on-behalf"' in page and "代正菊" in page
+    response = client.post(url, {"quantity": "1", "idempotency_key": uuid.uuid4().hex})
+    order = Order.objects.get(resident=rich_dzj)
+    assert response.status_code == 302
+    assert order.placed_by == staff and order.points == masks.price
+    assert resident_balance(rich_dzj) == 180 - masks.price
+    # Outside one's places: 404 on both steps, nothing ordered.
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("web:shop_redeem_for"), {"for": rich_dzj.pk}).status_code == 404
+    assert Order.objects.count() == 1
