@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "linli.places",
     "linli.people",
     "linli.points",
+    "linli.matters",
     "linli.web",
     "linli.demo",
 ]

@@ -860,6 +860,9 @@ def load_heping(out: Writer | None = None) -> Demo:
     from linli.demo.cycle import load_cycle
 
     load_cycle(demo, out)
+    from linli.demo.matters import load_matters  # matters build on the people and points
+
+    load_matters(demo, out)
     if out is not None:
         out.write(figures(demo) + "\n")
         out.write(f"\n演示账号（共用密码 {PASSWORD}，首次登录无需改密）：\n")

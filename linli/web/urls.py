@@ -1,7 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import urls_publication, urls_shop, urls_stats, views, views_import, views_points
+from . import (
+    urls_matters,
+    urls_publication,
+    urls_shop,
+    urls_stats,
+    views,
+    views_import,
+    views_points,
+)
 
 app_name = "web"
 
@@ -49,5 +57,6 @@ urlpatterns = [
     path("points/ledger/", views_points.points_ledger, name="points_ledger"),
     *urls_publication.urlpatterns,
     *urls_shop.urlpatterns,
+    *urls_matters.urlpatterns,
     *urls_stats.urlpatterns,
 ]

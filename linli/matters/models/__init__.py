@@ -1,0 +1,3 @@
+from .matter import Matter, MatterEvent, MatterFollower, MatterPhoto, MatterSequence
+
+__all__ = ["Matter", "MatterEvent", "MatterFollower", "MatterPhoto", "MatterSequence"]

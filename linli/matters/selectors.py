@@ -1,0 +1,114 @@
+"""Reads: fetching and authorising are one step; outside one's places is not found."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.core.errors import NotFound
+from linli.core.quarters import local_date
+from linli.places.models import Place
+
+from . import policies
+from .choices import OPEN_STATES, MatterLevel, MatterState
+from .models import Matter, MatterEvent
+
+SIMILAR_MIN = 0.34  # share of title bigrams two titles must have in common
+
+
+def matters_visible(actor: Any) -> QuerySet[Matter]:
+    return (
+        Matter.objects.filter(policies.visible_q(actor))
+        .select_related("place", "community")
+        .distinct()
+    )
+
+
+def matter_get_for_actor(actor: Any, pk: int) -> Matter:
+    matter = matters_visible(actor).filter(pk=pk).select_related("merged_into").first()
+    if matter is None:
+        raise NotFound(_("找不到该事项"))
+    return matter
+
+
+def matter_timeline(matter: Matter) -> QuerySet[MatterEvent]:
+    return matter.events.select_related("actor").order_by("created_at", "id")
+
+
+def _bigrams(text: str) -> set[str]:
+    chars = [c for c in text.lower() if c.isalnum()]
+    if len(chars) < 2:
+        return set(chars)
+    return {a + b for a, b in itertools.pairwise(chars)}
+
+
+def title_similarity(a: str, b: str) -> float:
+    x, y = _bigrams(a), _bigrams(b)
+    if not x or not y:
+        return 0.0
+    return len(x & y) / min(len(x), len(y))
+
+
+def matter_similar(actor: Any, *, place: Place, title: str, limit: int = 5) -> list[Matter]:
+    """Open matters at the same place with a similar title, most similar first: offered
+    before a new one is filed (the resident may follow one instead)."""
+    if len(title.strip()) < 2:
+        return []
+    rows = (
+        matters_visible(actor)
+        .filter(place=place, state__in=OPEN_STATES)
+        .order_by("-raised_at")[:200]
+    )
+    scored = [(title_similarity(title, m.title), m) for m in rows]
+    best = sorted((s for s in scored if s[0] >= SIMILAR_MIN), key=lambda s: -s[0])
+    return [m for _score, m in best[:limit]]
+
+
+def matter_queue(actor: Any, *, level: str | None = None) -> QuerySet[Matter]:
+    """Open matters the actor may handle: a leader's building, staff's community (by level)."""
+    q = policies.people_policies.scope_q_roles(
+        actor, policies.PERMISSIONS[policies.MatterAction.HANDLE], "place__"
+    )
+    rows = Matter.objects.filter(q, state__in=OPEN_STATES).select_related("place")
+    if level:
+        rows = rows.filter(level=level)
+    return rows.order_by("raised_at", "id")
+
+
+def matter_mine(actor: Any) -> QuerySet[Matter]:
+    """Matters the actor raised or follows."""
+    if not getattr(actor, "is_authenticated", False):
+        return Matter.objects.none()
+    return (
+        Matter.objects.filter(followers__user=actor)
+        .select_related("place")
+        .order_by("-raised_at", "-id")
+        .distinct()
+    )
+
+
+def matter_age_days(matter: Matter, today: dt.date | None = None) -> int:
+    """Day N of the matter, the day it was raised being day 1; a finished one stops."""
+    end = today or local_date(timezone.now())
+    if matter.finished_at is not None and matter.state not in OPEN_STATES:
+        end = local_date(matter.finished_at)
+    return max(1, (end - local_date(matter.raised_at)).days + 1)
+
+
+def matter_age_text(matter: Matter, today: dt.date | None = None) -> str:
+    """ "第 237 天，在社区" for an open matter; "历时 12 天，已办结" once finished."""
+    days = matter_age_days(matter, today)
+    if matter.state in OPEN_STATES:
+        return _("第 %(days)s 天，在%(level)s") % {
+            "days": days,
+            "level": MatterLevel(matter.level).label,
+        }
+    return _("历时 %(days)s 天，%(state)s") % {
+        "days": days,
+        "state": MatterState(matter.state).label,
+    }

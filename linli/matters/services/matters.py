@@ -1,0 +1,469 @@
+"""Writes for matters. Each one: policy first, one durable transaction, the matter row locked,
+``transition()`` asked after the lock, stamped, with its timeline event and audit row in the
+same transaction. Photos are checked and stored before any lock is taken."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from linli.audit.services import audit_record
+from linli.core.actors import is_system
+from linli.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from linli.core.quarters import local_date
+from linli.places.choices import PlaceKind
+from linli.places.models import Place
+
+from .. import policies, workflows
+from ..choices import (
+    FINISHED_STATES,
+    MatterAction,
+    MatterKind,
+    MatterLevel,
+    MatterSource,
+    MatterState,
+    next_level,
+)
+from ..locks import lock_matter, lock_matters, next_case_number
+from ..models import Matter, MatterEvent, MatterFollower, MatterPhoto
+from ..selectors import matter_get_for_actor
+from .photos import photos_clean, photos_discard, photos_store
+
+A = MatterAction
+S = MatterState
+MAX_TITLE = 80
+MAX_TEXT = 2000
+MAX_NOTE = 1000
+# States whose entry stamps ``finished_at`` (the age stops counting).
+STOPS_CLOCK = FINISHED_STATES | {S.DONE}
+
+
+def _user_or_none(actor: Any) -> Any:
+    return None if is_system(actor) or not getattr(actor, "pk", None) else actor
+
+
+def _event(
+    matter: Matter,
+    actor: Any,
+    action: str,
+    *,
+    kind: str = "",
+    from_state: str = "",
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    when: dt.datetime | None = None,
+) -> MatterEvent:
+    return MatterEvent.objects.create(
+        matter=matter,
+        actor=_user_or_none(actor),
+        actor_kind=kind,
+        action=action,
+        from_state=from_state,
+        to_state=matter.state if from_state else "",
+        level=matter.level,
+        note=note,
+        data=data or {},
+        created_at=when or timezone.now(),
+    )
+
+
+def _follow(matter: Matter, user: Any) -> None:
+    if _user_or_none(user) is not None:
+        MatterFollower.objects.get_or_create(matter=matter, user=user)
+
+
+def _clean_text(value: str, limit: int, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationFailed(message)
+    if len(value) > limit:
+        raise ValidationFailed(_("内容太长（不超过 %(n)s 字）") % {"n": limit})
+    return value
+
+
+def _case_number(community: Place, number: int, year: int) -> str:
+    short = community.name.removesuffix("社区").removesuffix("村") or community.name
+    return f"{short}-{year}-{number:04d}"
+
+
+# --- raising ---------------------------------------------------------------------------------
+
+
+def matter_raise(
+    *,
+    actor: Any,
+    place: Place,
+    kind: str,
+    title: str,
+    description: str = "",
+    source: str = MatterSource.RESIDENT,
+    on_behalf_of_name: str = "",
+    backers: int = 1,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    photos: Sequence[Any] = (),
+    when: dt.datetime | None = None,
+) -> Matter:
+    """Raise a matter at a building or compound: a resident for their own, a building leader
+    on residents' behalf (how many back it, who asked), staff from the 微议事 group or a
+    visit. The raiser follows it. Its level is the place's (building or compound)."""
+    if place.kind not in (PlaceKind.BUILDING, PlaceKind.COMPOUND) or place.community_id is None:
+        raise ValidationFailed(_("请选择楼栋或小区"))
+    own = policies.own_residents(actor)
+    resident = next(
+        (
+            r
+            for r in own
+            if r.household.building_id == place.pk or r.household.compound_id == place.pk
+        ),
+        None,
+    )
+    if source == MatterSource.RESIDENT:
+        if resident is None and not is_system(actor):
+            raise NotFound(_("只能为自己所在的楼栋或小区提出事项"))
+    elif source == MatterSource.LEADER:
+        building_ok = policies.can(actor, policies.MatterAction.RAISE_FOR, place)
+        compound_ok = place.kind == PlaceKind.COMPOUND and any(
+            b.compound_id == place.pk
+            for b in policies.places_for(actor, policies.MatterAction.RAISE_FOR)
+        )
+        if not (building_ok or compound_ok or is_system(actor)):
+            raise NotFound(_("只能为自己负责的楼栋代居民提出事项"))
+        resident = None
+    elif source in (MatterSource.GROUP, MatterSource.VISIT):
+        if not policies.can(actor, policies.MatterAction.ENTER, place):
+            raise NotFound(_("找不到该地点"))
+        resident = None
+    else:
+        raise ValidationFailed(_("来源不正确"))
+    if kind not in MatterKind.values:
+        raise ValidationFailed(_("请选择类型"))
+    title = _clean_text(title, MAX_TITLE, _("请填写标题"))
+    description = (description or "").strip()
+    if len(description) > MAX_TEXT:
+        raise ValidationFailed(_("内容太长（不超过 %(n)s 字）") % {"n": MAX_TEXT})
+    on_behalf_of_name = (on_behalf_of_name or "").strip()[:32]
+    if not isinstance(backers, int) or isinstance(backers, bool) or not 1 <= backers <= 10000:
+        raise ValidationFailed(_("附议居民数必须是正整数"))
+    for value, low, high in ((latitude, -90, 90), (longitude, -180, 180)):
+        if value is not None and not Decimal(low) <= Decimal(value) <= Decimal(high):
+            raise ValidationFailed(_("位置不正确"))
+    files = photos_clean(photos)
+    now = when or timezone.now()
+    stored = photos_store(files, f"matters/{local_date(now):%Y/%m}/{uuid.uuid4().hex}")
+    try:
+        with transaction.atomic(durable=True):
+            community = Place.objects.get(pk=place.community_id)
+            year = local_date(now).year
+            number = next_case_number(community.pk, year)
+            matter = Matter.objects.create(
+                community=community,
+                place=place,
+                case_number=_case_number(community, number, year),
+                kind=kind,
+                title=title,
+                description=description,
+                latitude=latitude,
+                longitude=longitude,
+                source=source,
+                raised_by=_user_or_none(actor),
+                on_behalf_of_name=on_behalf_of_name,
+                backers=backers,
+                resident=resident,
+                level=MatterLevel.BUILDING
+                if place.kind == PlaceKind.BUILDING
+                else MatterLevel.COMPOUND,
+                state=S.RAISED,
+                raised_at=now,
+            )
+            MatterPhoto.objects.bulk_create(MatterPhoto(matter=matter, image=n) for n in stored)
+            _follow(matter, actor)
+            _event(
+                matter,
+                actor,
+                A.RAISE,
+                kind=workflows.RAISER,
+                note=on_behalf_of_name and _("代 %(name)s 反映") % {"name": on_behalf_of_name},
+                data={"source": source, "backers": backers, "photos": len(stored)},
+                when=now,
+            )
+            audit_record(
+                actor=actor,
+                action="matters.raise",
+                target=matter,
+                place_id=place.pk,
+                data={"case": matter.case_number, "source": source},
+            )
+            return matter
+    except BaseException:
+        photos_discard(stored)
+        raise
+
+
+def matter_follow(*, actor: Any, matter: Matter, follow: bool = True) -> None:
+    """Follow (or stop following) a matter one can see."""
+    matter = matter_get_for_actor(actor, matter.pk)
+    if _user_or_none(actor) is None:
+        raise NotFound(_("找不到该事项"))
+    if follow:
+        _follow(matter, actor)
+    else:
+        MatterFollower.objects.filter(matter=matter, user=actor).delete()
+
+
+# --- the steps of the workflow ----------------------------------------------------------------
+
+
+def _step(
+    *,
+    actor: Any,
+    matter: Matter,
+    action: str,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    check: Callable[[Matter, str], None] | None = None,
+    apply: Callable[[Matter, str], None] | None = None,
+) -> Matter:
+    """One transition: policy (see it, act on it in some capacity), then under the row lock:
+    the table, the step's own checks, the change, the event and the audit row."""
+    seen = matter_get_for_actor(actor, matter.pk)
+    if not policies.actor_kinds(actor, seen):
+        raise workflows.Forbidden(_("您不能进行此操作"))
+    with transaction.atomic(durable=True):
+        locked = lock_matter(seen.pk)
+        before = locked.state
+        target, kind = workflows.transition_any(before, action, policies.actor_kinds(actor, locked))
+        if check is not None:
+            check(locked, kind)
+        locked.state = target
+        if apply is not None:
+            apply(locked, kind)
+        if target in STOPS_CLOCK:
+            locked.finished_at = locked.finished_at or timezone.now()
+        elif target == S.REOPENED:
+            locked.finished_at = None
+        locked.save()
+        _event(locked, actor, action, kind=kind, from_state=before, note=note, data=data)
+        audit_record(
+            actor=actor,
+            action=f"matters.{action}",
+            target=locked,
+            place_id=locked.place_id,
+            data={"from": before, "to": target, "level": locked.level, **(data or {})},
+        )
+    matter.refresh_from_db()
+    return locked
+
+
+def matter_accept(*, actor: Any, matter: Matter, note: str = "") -> Matter:
+    """The building leader (at building level) or staff take the matter in hand."""
+    return _step(actor=actor, matter=matter, action=A.ACCEPT, note=note.strip())
+
+
+def matter_settle(*, actor: Any, matter: Matter, note: str) -> Matter:
+    """Settled at its level — 小事不出楼栋: the leader says how, and it is done."""
+    note = _clean_text(note, MAX_NOTE, _("请说明是怎么办结的"))
+    return _step(actor=actor, matter=matter, action=A.SETTLE, note=note)
+
+
+def matter_escalate(*, actor: Any, matter: Matter, reason: str) -> Matter:
+    """Carry the matter up one level (building → compound → community), with a reason."""
+    reason = _clean_text(reason, MAX_NOTE, _("上报需要说明理由"))
+    levels: dict[str, str] = {}
+
+    def check(m: Matter, kind: str) -> None:
+        up = next_level(m.level)
+        if up is None:
+            raise Conflict(_("事项已在社区，不能再上报，请由社区决定或转办部门"))
+        levels.update({"from_level": m.level, "to_level": up})
+
+    def apply(m: Matter, kind: str) -> None:
+        m.level = levels["to_level"]
+
+    return _step(
+        actor=actor,
+        matter=matter,
+        action=A.ESCALATE,
+        note=reason,
+        data=levels,
+        check=check,
+        apply=apply,
+    )
+
+
+def matter_decline(*, actor: Any, matter: Matter, reason: str) -> Matter:
+    reason = _clean_text(reason, MAX_NOTE, _("不予受理需要说明理由"))
+    return _step(actor=actor, matter=matter, action=A.DECLINE, note=reason)
+
+
+def matter_reopen(*, actor: Any, matter: Matter, reason: str) -> Matter:
+    reason = _clean_text(reason, MAX_NOTE, _("请说明为什么重新打开"))
+    return _step(actor=actor, matter=matter, action=A.REOPEN, note=reason)
+
+
+def matter_close(*, actor: Any, matter: Matter, note: str = "") -> Matter:
+    return _step(actor=actor, matter=matter, action=A.CLOSE, note=note.strip())
+
+
+def matter_withdraw(*, actor: Any, matter: Matter, note: str = "") -> Matter:
+    return _step(actor=actor, matter=matter, action=A.WITHDRAW, note=note.strip())
+
+
+def matter_decide(
+    *, actor: Any, matter: Matter, decision: str, adopted: bool = False, points: int | None = None
+) -> Matter:
+    """社区决事: staff decide a matter at community level; the decision is published on its
+    timeline. A suggestion adopted by the decision awards its proposer (see
+    ``matter_award_adopted``), once."""
+    decision = _clean_text(decision, MAX_TEXT, _("请填写决定内容"))
+    if adopted and matter.kind != MatterKind.SUGGESTION:
+        raise ValidationFailed(_("只有建议可以被采纳"))
+
+    def check(m: Matter, kind: str) -> None:
+        if m.level != MatterLevel.COMMUNITY:
+            raise Conflict(_("社区决定前，事项需先上报到社区"))
+
+    def apply(m: Matter, kind: str) -> None:
+        m.decision = decision
+
+    decided = _step(
+        actor=actor,
+        matter=matter,
+        action=A.DECIDE,
+        note=decision,
+        data={"adopted": adopted},
+        check=check,
+        apply=apply,
+    )
+    if adopted:
+        matter_award_adopted(actor=actor, matter=decided, points=points)
+    return decided
+
+
+def matter_award_adopted(*, actor: Any, matter: Matter, points: int | None = None) -> Any:
+    """Award the proposer of an adopted suggestion through the community's active rule of
+    category 建言献策, with the matter as its source: at most once (the ledger's source key
+    and a fixed idempotency key), safe to retry. Without a rule or a resident proposer, or
+    when the ledger refuses, the timeline says so instead. Returns the award or None."""
+    from linli.points.choices import RuleCategory
+    from linli.points.models import Award, Rule
+    from linli.points.services import points_award
+
+    matter = matter_get_for_actor(actor, matter.pk)
+    if not policies.can(actor, policies.MatterAction.MANAGE, matter.place):
+        raise NotFound(_("找不到该事项"))
+    if matter.kind != MatterKind.SUGGESTION or matter.state not in (S.DECIDED, S.DONE, S.RATED):
+        raise Conflict(_("只有已决定采纳的建议才能加分"))
+    existing = Award.objects.filter(source_type="matter", source_id=str(matter.pk)).first()
+    if existing is not None:
+        return existing
+    today = local_date(timezone.now())
+    rule = (
+        Rule.objects.filter(
+            community_id=matter.community_id,
+            category=RuleCategory.SUGGESTION,
+            active_from__lte=today,
+        )
+        .exclude(active_until__lt=today)
+        .order_by("-active_from", "-pk")
+        .first()
+    )
+    reason = ""
+    award = None
+    if rule is None:
+        reason = _("社区没有生效的“建言献策”积分规则，未加分")
+    elif matter.resident is None:
+        reason = _("提出人不是登记居民，未加分")
+    else:
+        try:
+            award = points_award(
+                actor=actor,
+                resident=matter.resident,
+                rule=rule,
+                points=points or rule.points_min,
+                idempotency_key=f"matter-adopted:{matter.pk}",
+                evidence_note=_("建议被采纳：%(case)s") % {"case": matter.case_number},
+                source_type="matter",
+                source_id=str(matter.pk),
+            )
+        except DomainError as exc:
+            reason = _("未能加分：%(why)s") % {"why": exc.message}
+    with transaction.atomic(durable=True):
+        locked = lock_matter(matter.pk)
+        if award is not None:
+            if not locked.events.filter(action=A.AWARD).exists():
+                _event(
+                    locked,
+                    actor,
+                    A.AWARD,
+                    kind=workflows.STAFF,
+                    note=_("建议被采纳，提出人获得 %(points)s 积分") % {"points": award.points},
+                    data={"award": award.pk, "rule": rule.key if rule else ""},
+                )
+        else:
+            _event(locked, actor, A.AWARD_SKIPPED, kind=workflows.STAFF, note=reason)
+    return award
+
+
+def matter_merge(*, actor: Any, matter: Matter, into: Matter, note: str = "") -> Matter:
+    """Staff merge a duplicate into a survivor in the same community: the duplicate points to
+    the survivor, its followers follow the survivor, its backers count there."""
+    seen = matter_get_for_actor(actor, matter.pk)
+    survivor = matter_get_for_actor(actor, into.pk)
+    if seen.pk == survivor.pk:
+        raise ValidationFailed(_("不能把事项合并到它自己"))
+    if not policies.can(actor, policies.MatterAction.MANAGE, seen.place):
+        raise workflows.Forbidden(_("您不能进行此操作"))
+    with transaction.atomic(durable=True):
+        rows = lock_matters(seen.pk, survivor.pk)
+        dup, keep = rows[seen.pk], rows[survivor.pk]
+        if dup.community_id != keep.community_id:
+            raise ValidationFailed(_("只能合并同一社区的事项"))
+        if keep.state in FINISHED_STATES:
+            raise Conflict(_("不能合并到已关闭、已合并或不予受理的事项"))
+        before = dup.state
+        target, kind = workflows.transition_any(before, A.MERGE, policies.actor_kinds(actor, dup))
+        dup.state = target
+        dup.merged_into = keep
+        dup.finished_at = timezone.now()
+        dup.save()
+        moved = 0
+        for f in list(MatterFollower.objects.filter(matter=dup)):
+            _obj, created = MatterFollower.objects.get_or_create(matter=keep, user_id=f.user_id)
+            moved += int(created)
+            f.delete()
+        keep.backers += dup.backers
+        keep.save(update_fields=["backers", "updated_at"])
+        _event(
+            dup,
+            actor,
+            A.MERGE,
+            kind=kind,
+            from_state=before,
+            note=note or _("与 %(case)s 重复，已合并") % {"case": keep.case_number},
+            data={"into": keep.pk, "case": keep.case_number},
+        )
+        _event(
+            keep,
+            actor,
+            A.MERGED_IN,
+            kind=kind,
+            note=_("合并了重复事项 %(case)s") % {"case": dup.case_number},
+            data={"from": dup.pk, "case": dup.case_number, "followers": moved},
+        )
+        audit_record(
+            actor=actor,
+            action="matters.merge",
+            target=dup,
+            place_id=dup.place_id,
+            data={"into": keep.pk, "followers": moved},
+        )
+    matter.refresh_from_db()
+    return dup

@@ -1,0 +1,222 @@
+"""Matter pages: the policy matrix for every page × persona, and the flows through them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from linli.matters.choices import MatterState
+from linli.matters.models import Matter
+from linli.matters.services import matter_accept, matter_escalate, matter_raise
+from linli.points.models import Award
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ["anonymous", "resident_user", "leader", "staff", "secretary", "supervisor", "outsider"]
+
+# anonymous, resident, leader, staff, secretary, supervisor, outsider
+MATRIX = {
+    "matter_list": [302, 200, 200, 200, 200, 200, 200],
+    "matter_new": [302, 200, 200, 200, 200, 404, 200],
+    "matter_similar": [302, 200, 200, 200, 200, 200, 200],
+    "matter_detail": [302, 200, 200, 200, 200, 200, 404],
+    "matter_detail_other": [302, 404, 404, 404, 404, 200, 200],
+    "matter_photo": [302, 200, 200, 200, 200, 200, 404],
+    "matter_act_follow": [302, 302, 302, 302, 302, 302, 404],
+}
+
+
+def _png(name: str = "p.png") -> SimpleUploadedFile:
+    buf = io.BytesIO()
+    Image.new("RGB", (6, 6), (10, 120, 10)).save(buf, format="PNG")
+    return SimpleUploadedFile(name, buf.getvalue(), content_type="image/png")
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def lamp(tree, resident_user) -> Matter:
+    return matter_raise(
+        actor=resident_user,
+        place=tree.building1,
+        kind="problem",
+        title="1栋楼道灯坏了",
+        photos=[_png()],
+    )
+
+
+@pytest.fixture
+def elsewhere(tree, outsider) -> Matter:
+    return matter_raise(
+        actor=outsider, place=tree.other_building, kind="problem", title="胜利", source="visit"
+    )
+
+
+def _as(request, client, persona):
+    if persona != "anonymous":
+        client.force_login(request.getfixturevalue(persona))
+    return client
+
+
+@pytest.mark.parametrize("page", list(MATRIX))
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_matter_page_matrix(request, client, tree, lamp, elsewhere, page, persona):
+    urls = {
+        "matter_list": reverse("web:matter_list"),
+        "matter_new": reverse("web:matter_new"),
+        "matter_similar": reverse("web:matter_similar")
+        + f"?place={tree.building1.pk}&title=楼道灯",
+        "matter_detail": reverse("web:matter_detail", args=[lamp.pk]),
+        "matter_detail_other": reverse("web:matter_detail", args=[elsewhere.pk]),
+        "matter_photo": reverse("web:matter_photo", args=[lamp.photos.get().pk]),
+        "matter_act_follow": reverse("web:matter_act", args=[lamp.pk, "follow"]),
+    }
+    c = _as(request, client, persona)
+    url = urls[page]
+    resp = c.post(url) if page.startswith("matter_act") else c.get(url)
+    expected = MATRIX[page][PERSONAS.index(persona)]
+    assert resp.status_code == expected, (page, persona, resp.status_code)
+    if expected == 302 and persona == "anonymous":
+        assert "/login/" in resp["Location"]
+
+
+@pytest.mark.parametrize("persona", PERSONAS[1:])
+def test_accept_through_the_page(request, client, lamp, persona):
+    c = _as(request, client, persona)
+    resp = c.post(reverse("web:matter_act", args=[lamp.pk, "accept"]))
+    lamp.refresh_from_db()
+    if persona in ("leader", "staff", "secretary"):
+        assert resp.status_code == 302 and lamp.state == MatterState.ACCEPTED
+    else:
+        assert resp.status_code in (302, 404) and lamp.state == MatterState.RAISED
+        assert lamp.events.count() == 1
+
+
+def test_raise_with_a_photo_on_a_phone(client, tree, resident_user, lamp):
+    client.force_login(resident_user)
+    page = client.get(reverse("web:matter_new"))
+    html = page.content.decode()
+    assert 'accept="image/*"' in html and "capture" in html and "multiple" in html
+    assert "2栋" not in html  # only one's own places
+    similar = client.get(
+        reverse("web:matter_similar"), {"place": tree.building1.pk, "title": "楼道的灯坏了"}
+    )
+    assert "1栋楼道灯坏了" in similar.content.decode()
+    resp = client.post(
+        reverse("web:matter_new"),
+        {
+            "kind": "suggestion",
+            "place": tree.compound1.pk,
+            "title": "增设电动车充电桩",
+            "description": "楼道里充电太危险",
+            "source": "resident",
+            "photos": [_png("a.png"), _png("b.png")],
+        },
+    )
+    assert resp.status_code == 302
+    m = Matter.objects.get(title="增设电动车充电桩")
+    assert m.photos.count() == 2 and m.place == tree.compound1
+    detail = client.get(resp["Location"]).content.decode()
+    assert "第 1 天，在小区" in detail and m.case_number in detail
+
+
+def test_raise_refuses_a_non_image_and_keeps_the_form(client, tree, resident_user):
+    client.force_login(resident_user)
+    bad = SimpleUploadedFile("x.jpg", b"hello", content_type="image/jpeg")
+    resp = client.post(
+        reverse("web:matter_new"),
+        {
+            "kind": "problem",
+            "place": tree.building1.pk,
+            "title": "留着的标题",
+            "source": "resident",
+            "photos": [bad],
+        },
+    )
+    assert resp.status_code == 400
+    html = resp.content.decode()
+    assert "不是图片" in html and "留着的标题" in html
+    assert not Matter.objects.exists()
+
+
+def test_raise_for_another_place_is_refused(client, tree, resident_user):
+    client.force_login(resident_user)
+    resp = client.post(
+        reverse("web:matter_new"),
+        {"kind": "problem", "place": tree.building2.pk, "title": "x", "source": "resident"},
+    )
+    assert resp.status_code == 400 and not Matter.objects.exists()
+
+
+def test_leader_settles_and_the_buttons_per_role(client, lamp, leader, resident_user, staff):
+    client.force_login(resident_user)
+    html = client.get(reverse("web:matter_detail", args=[lamp.pk])).content.decode()
+    assert 'data-testid="act-withdraw"' in html and 'data-testid="act-accept"' not in html
+    client.force_login(leader)
+    html = client.get(reverse("web:matter_detail", args=[lamp.pk])).content.decode()
+    assert 'data-testid="act-accept"' in html and 'data-testid="act-decline"' not in html
+    client.post(reverse("web:matter_act", args=[lamp.pk, "accept"]))
+    resp = client.post(reverse("web:matter_act", args=[lamp.pk, "escalate"]), {"text": ""})
+    assert resp.status_code == 302
+    lamp.refresh_from_db()
+    assert lamp.level == "building"  # no reason: refused, nothing changed
+    client.post(reverse("web:matter_act", args=[lamp.pk, "settle"]), {"text": "换了灯泡"})
+    lamp.refresh_from_db()
+    assert lamp.state == MatterState.DONE
+    html = client.get(reverse("web:matter_detail", args=[lamp.pk])).content.decode()
+    assert "换了灯泡" in html and "历时 1 天" in html
+
+
+def test_staff_decide_adopts_a_suggestion(client, tree, resident_user, staff, suggestion_rule):
+    m = matter_raise(actor=resident_user, place=tree.compound1, kind="suggestion", title="建小广场")
+    matter_accept(actor=staff, matter=m)
+    matter_escalate(actor=staff, matter=m, reason="社区出资")
+    client.force_login(staff)
+    url = reverse("web:matter_act", args=[m.pk, "decide"])
+    client.post(url, {"text": "采纳", "adopted": "1"})
+    client.post(url, {"text": "采纳", "adopted": "1"})  # a double click
+    m.refresh_from_db()
+    assert m.state == MatterState.DECIDED
+    assert Award.objects.filter(source_type="matter", source_id=str(m.pk)).count() == 1
+    client.force_login(resident_user)
+    html = client.get(reverse("web:matter_detail", args=[m.pk])).content.decode()
+    assert "采纳" in html and "建议被采纳" in html
+
+
+def test_queues_per_role(client, tree, lamp, leader, staff, staff_matters=None):
+    compound = matter_raise(
+        actor=staff, place=tree.compound1, kind="problem", title="小区大门坏了", source="visit"
+    )
+    client.force_login(leader)
+    html = client.get(reverse("web:matter_list")).content.decode()
+    assert lamp.title in html and "小区大门坏了" not in html.split('data-testid="mine"')[0]
+    client.force_login(staff)
+    html = client.get(reverse("web:matter_list") + "?level=compound").content.decode()
+    queue = html.split('data-testid="queue"')[1].split("</section>")[0]
+    assert compound.title in queue and lamp.title not in queue
+
+
+def test_age_text_for_an_old_matter(tree, resident_user, client):
+    long_ago = timezone.now() - dt.timedelta(days=236)
+    m = matter_raise(
+        actor=resident_user, place=tree.building1, kind="problem", title="老问题", when=long_ago
+    )
+    client.force_login(resident_user)
+    html = client.get(reverse("web:matter_detail", args=[m.pk])).content.decode()
+    assert "第 237 天，在楼栋" in html
+
+
+def test_menu_link(client, resident_user, supervisor):
+    client.force_login(resident_user)
+    assert reverse("web:matter_list") in client.get(reverse("web:home")).content.decode()
+    client.force_login(supervisor)
+    assert reverse("web:matter_list") in client.get(reverse("web:home")).content.decode()

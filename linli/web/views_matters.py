@@ -1,0 +1,293 @@
+"""Matter pages (三级议事): raise a matter on a phone, the matter with its timeline and the
+steps one may take, and the queues per role. Reads through matters.selectors, writes through
+matters.services; a matter outside one's places is 404."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from linli.core.errors import DomainError, NotFound
+from linli.matters import policies, selectors, services, workflows
+from linli.matters.choices import (
+    OPEN_STATES,
+    MatterAction,
+    MatterKind,
+    MatterLevel,
+    MatterSource,
+)
+from linli.matters.models import Matter, MatterPhoto
+from linli.places.models import Place
+
+# Steps with a button on the matter page (the rest come with meetings, referrals, ratings).
+BUTTONS = [
+    MatterAction.ACCEPT,
+    MatterAction.SETTLE,
+    MatterAction.ESCALATE,
+    MatterAction.DECIDE,
+    MatterAction.DECLINE,
+    MatterAction.MERGE,
+    MatterAction.REOPEN,
+    MatterAction.CLOSE,
+    MatterAction.WITHDRAW,
+]
+NEEDS_TEXT = {
+    MatterAction.SETTLE: gettext_lazy("怎么办结的"),
+    MatterAction.ESCALATE: gettext_lazy("上报理由"),
+    MatterAction.DECIDE: gettext_lazy("决定内容（向居民公开）"),
+    MatterAction.DECLINE: gettext_lazy("不予受理的理由"),
+    MatterAction.REOPEN: gettext_lazy("重新打开的理由"),
+}
+
+
+def _get(request: HttpRequest, pk: int) -> Matter:
+    try:
+        return selectors.matter_get_for_actor(request.user, pk)
+    except NotFound:
+        raise Http404 from None
+
+
+def _sources(user: Any) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    if policies.own_residents(user):
+        out.append((MatterSource.RESIDENT, str(MatterSource.RESIDENT.label)))
+    if policies.can_anywhere(user, policies.MatterAction.RAISE_FOR):
+        out.append((MatterSource.LEADER, str(MatterSource.LEADER.label)))
+    if policies.can_anywhere(user, policies.MatterAction.ENTER):
+        out.append((MatterSource.GROUP, str(MatterSource.GROUP.label)))
+        out.append((MatterSource.VISIT, str(MatterSource.VISIT.label)))
+    return out
+
+
+@login_required
+def matter_list(request: HttpRequest) -> HttpResponse:
+    """The queues: the matters one handles (a leader's building; staff's community, by
+    level), those one raised or follows, and the open ones at one's own building/compound."""
+    user = request.user
+    level = request.GET.get("level", "")
+    if level and level not in MatterLevel.values:
+        level = ""
+    handles = policies.can_anywhere(user, policies.MatterAction.HANDLE)
+    queue = list(selectors.matter_queue(user, level=level or None)[:200]) if handles else []
+    is_staff = policies.can_anywhere(user, policies.MatterAction.MANAGE)
+    oversees = (
+        list(
+            selectors.matters_visible(user)
+            .filter(state__in=OPEN_STATES)
+            .order_by("raised_at", "id")[:200]
+        )
+        if not handles and policies.can_anywhere(user, policies.MatterAction.VIEW)
+        else []
+    )
+    mine = list(selectors.matter_mine(user)[:50])
+    own_places = policies.own_places(user)
+    nearby = (
+        list(
+            selectors.matters_visible(user)
+            .filter(place__in=own_places, state__in=OPEN_STATES)
+            .exclude(pk__in=[m.pk for m in mine])
+            .order_by("-raised_at")[:50]
+        )
+        if own_places
+        else []
+    )
+    return render(
+        request,
+        "web/matter_list.html",
+        {
+            "queue": queue,
+            "handles": handles,
+            "is_staff": is_staff,
+            "levels": [(v, lbl) for v, lbl in MatterLevel.choices if v != MatterLevel.DEPARTMENT],
+            "level": level,
+            "oversees": oversees,
+            "mine": mine,
+            "nearby": nearby,
+            "can_raise": bool(policies.raise_places(user)),
+        },
+    )
+
+
+def _decimal(raw: str) -> Decimal | None:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        return Decimal(raw)
+    except InvalidOperation:
+        raise DomainError(_("位置不正确")) from None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def matter_new(request: HttpRequest) -> HttpResponse:
+    """Raise a matter on a phone: what, where (one's own places), photos from the camera."""
+    places = policies.raise_places(request.user)
+    if not places:
+        raise Http404
+    sources = _sources(request.user)
+    data: dict[str, Any] = {
+        "kind": MatterKind.PROBLEM,
+        "source": sources[0][0] if sources else "",
+        "place": str(places[0].pk),
+        "backers": "1",
+        "key": uuid.uuid4().hex,
+    }
+    error = ""
+    if request.method == "POST":
+        data = {k: request.POST.get(k, "").strip() for k in request.POST}
+        by_id = {str(p.pk): p for p in places}
+        place = by_id.get(data.get("place", ""))
+        try:
+            if place is None:
+                raise DomainError(_("请选择楼栋或小区"))
+            if data.get("source") not in dict(sources):
+                raise DomainError(_("来源不正确"))
+            backers_raw = data.get("backers") or "1"
+            if not backers_raw.isdigit():
+                raise DomainError(_("附议居民数必须是正整数"))
+            matter = services.matter_raise(
+                actor=request.user,
+                place=place,
+                kind=data.get("kind", ""),
+                title=data.get("title", ""),
+                description=data.get("description", ""),
+                source=data["source"],
+                on_behalf_of_name=data.get("on_behalf_of_name", ""),
+                backers=int(backers_raw),
+                latitude=_decimal(data.get("latitude", "")),
+                longitude=_decimal(data.get("longitude", "")),
+                photos=request.FILES.getlist("photos"),
+            )
+        except DomainError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, _("已提交，编号 %(case)s") % {"case": matter.case_number})
+            return redirect("web:matter_detail", pk=matter.pk)
+    return render(
+        request,
+        "web/matter_new.html",
+        {
+            "places": places,
+            "kinds": MatterKind.choices,
+            "sources": sources,
+            "data": data,
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def matter_similar(request: HttpRequest) -> HttpResponse:
+    """htmx partial: similar open matters at the chosen place, offered before filing."""
+    places = {str(p.pk): p for p in policies.raise_places(request.user)}
+    place: Place | None = places.get(request.GET.get("place", ""))
+    title = request.GET.get("title", "").strip()[:80]
+    similar = selectors.matter_similar(request.user, place=place, title=title) if place else []
+    return render(request, "web/matter_similar.html", {"similar": similar})
+
+
+@login_required
+def matter_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    matter = _get(request, pk)
+    kinds = policies.actor_kinds(request.user, matter)
+    allowed = set(workflows.allowed_actions(matter.state, kinds))
+    buttons = [
+        {"action": a, "label": MatterAction(a).label, "text": NEEDS_TEXT.get(a, "")}
+        for a in BUTTONS
+        if a in allowed
+    ]
+    following = matter.followers.filter(user_id=request.user.pk or 0).exists()
+    return render(
+        request,
+        "web/matter_detail.html",
+        {
+            "matter": matter,
+            "age": selectors.matter_age_text(matter),
+            "timeline": list(selectors.matter_timeline(matter)),
+            "photos": list(matter.photos.all()),
+            "buttons": buttons,
+            "following": following,
+            "is_open": matter.state in OPEN_STATES,
+            "can_adopt": matter.kind == MatterKind.SUGGESTION,
+        },
+    )
+
+
+@login_required
+@require_POST
+def matter_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """One step on the matter (a button on its page); refusals come back as a message."""
+    matter = _get(request, pk)
+    text = request.POST.get("text", "").strip()
+    user = request.user
+    try:
+        if action == "follow":
+            services.matter_follow(actor=user, matter=matter)
+        elif action == "unfollow":
+            services.matter_follow(actor=user, matter=matter, follow=False)
+        elif action == MatterAction.ACCEPT:
+            services.matter_accept(actor=user, matter=matter, note=text)
+        elif action == MatterAction.SETTLE:
+            services.matter_settle(actor=user, matter=matter, note=text)
+        elif action == MatterAction.ESCALATE:
+            services.matter_escalate(actor=user, matter=matter, reason=text)
+        elif action == MatterAction.DECIDE:
+            services.matter_decide(
+                actor=user,
+                matter=matter,
+                decision=text,
+                adopted=request.POST.get("adopted") == "1",
+            )
+        elif action == MatterAction.DECLINE:
+            services.matter_decline(actor=user, matter=matter, reason=text)
+        elif action == MatterAction.REOPEN:
+            services.matter_reopen(actor=user, matter=matter, reason=text)
+        elif action == MatterAction.CLOSE:
+            services.matter_close(actor=user, matter=matter, note=text)
+        elif action == MatterAction.WITHDRAW:
+            services.matter_withdraw(actor=user, matter=matter, note=text)
+        elif action == MatterAction.MERGE:
+            into = (
+                selectors.matters_visible(user)
+                .filter(case_number=request.POST.get("into", "").strip())
+                .first()
+            )
+            if into is None:
+                raise DomainError(_("找不到要合并到的事项编号"))
+            services.matter_merge(actor=user, matter=matter, into=into)
+        else:
+            raise Http404
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已保存"))
+    return redirect("web:matter_detail", pk=matter.pk)
+
+
+@login_required
+def matter_photo(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """A matter's photo, for those who may see the matter."""
+    photo = MatterPhoto.objects.filter(pk=pk).first()
+    if photo is None:
+        raise Http404
+    _get(request, photo.matter_id)
+    try:
+        handle = default_storage.open(photo.image.name, "rb")
+    except OSError:
+        raise Http404 from None
+    return FileResponse(handle)
