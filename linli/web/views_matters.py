@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from linli.core.errors import DomainError, NotFound
+from linli.core.masking import mask_name
 from linli.matters import policies, selectors, services, workflows
 from linli.matters.choices import (
     OPEN_STATES,
@@ -210,13 +211,25 @@ def matter_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if a in allowed
     ]
     following = matter.followers.filter(user_id=request.user.pk or 0).exists()
+    timeline = list(selectors.matter_timeline(matter))
+    # Handlers act under their names; a resident raiser's name is masked for other residents
+    # (PIPL: not made public without consent), shown in full to them and to handlers.
+    full_names = policies.can(request.user, policies.MatterAction.VIEW, matter.place)
+    for e in timeline:
+        if e.actor is None:
+            who = _("系统")
+        elif e.actor_kind == workflows.RAISER and not (full_names or e.actor_id == request.user.pk):
+            who = mask_name(e.actor.name)
+        else:
+            who = e.actor.name
+        e.who = who  # type: ignore[attr-defined]
     return render(
         request,
         "web/matter_detail.html",
         {
             "matter": matter,
             "age": selectors.matter_age_text(matter),
-            "timeline": list(selectors.matter_timeline(matter)),
+            "timeline": timeline,
             "photos": list(matter.photos.all()),
             "buttons": buttons,
             "following": following,

@@ -56,6 +56,7 @@ def _event(
     *,
     kind: str = "",
     from_state: str = "",
+    to_state: str = "",
     note: str = "",
     data: dict[str, Any] | None = None,
     when: dt.datetime | None = None,
@@ -66,7 +67,7 @@ def _event(
         actor_kind=kind,
         action=action,
         from_state=from_state,
-        to_state=matter.state if from_state else "",
+        to_state=to_state or (matter.state if from_state else ""),
         level=matter.level,
         note=note,
         data=data or {},
@@ -189,7 +190,8 @@ def matter_raise(
                 matter,
                 actor,
                 A.RAISE,
-                kind=workflows.RAISER,
+                kind=workflows.RAISER if source == MatterSource.RESIDENT else "",
+                to_state=S.RAISED,
                 note=on_behalf_of_name and _("代 %(name)s 反映") % {"name": on_behalf_of_name},
                 data={"source": source, "backers": backers, "photos": len(stored)},
                 when=now,
@@ -408,7 +410,9 @@ def matter_award_adopted(*, actor: Any, matter: Matter, points: int | None = Non
                     data={"award": award.pk, "rule": rule.key if rule else ""},
                 )
         else:
-            _event(locked, actor, A.AWARD_SKIPPED, kind=workflows.STAFF, note=reason)
+            last = locked.events.order_by("-id").first()
+            if last is None or (last.action, last.note) != (A.AWARD_SKIPPED, reason):
+                _event(locked, actor, A.AWARD_SKIPPED, kind=workflows.STAFF, note=reason)
     return award
 
 

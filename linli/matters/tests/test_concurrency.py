@@ -14,6 +14,7 @@ from linli.matters.services import (
     matter_accept,
     matter_decline,
     matter_escalate,
+    matter_merge,
     matter_raise,
     matter_withdraw,
 )
@@ -109,3 +110,20 @@ def test_case_numbers_unique_under_concurrent_raising(tree, resident_user, leade
     numbers = sorted(r.case_number for r in results)
     assert len(set(numbers)) == 9
     assert [int(n.rsplit("-", 1)[1]) for n in numbers] == list(range(1, 10))
+
+
+def test_crossed_merges_do_not_deadlock(tree, matter, staff, secretary, leader):
+    other = matter_raise(
+        actor=leader, place=tree.building1, kind="problem", title="楼道灯", source="leader"
+    )
+    pairs = [(matter, other, staff), (other, matter, secretary)]
+    results = _race(
+        2, lambda i: matter_merge(actor=pairs[i][2], matter=pairs[i][0], into=pairs[i][1])
+    )
+    won = [r for r in results if isinstance(r, Matter)]
+    lost = [r for r in results if isinstance(r, Conflict)]
+    assert len(won) == 1 and len(lost) == 1, results
+    states = sorted(Matter.objects.values_list("state", flat=True))
+    assert states == sorted([MatterState.MERGED, MatterState.RAISED])
+    survivor = Matter.objects.get(state=MatterState.RAISED)
+    assert survivor.followers.count() == 2

@@ -328,3 +328,37 @@ def test_system_actor_can_step(matter):
     assert ev.actor_kind == "staff"
     m = matter_close(actor=SYSTEM, matter=matter_settle(actor=SYSTEM, matter=m, note="ok"))
     assert m.events.order_by("id").last().actor_kind == "system"
+
+
+def test_retrying_a_skipped_award_does_not_repeat_the_note(suggestion, staff):
+    _to_community(suggestion, staff)
+    m = matter_decide(actor=staff, matter=suggestion, decision="采纳", adopted=True)
+    assert matter_award_adopted(actor=staff, matter=m) is None
+    assert m.events.filter(action="award_skipped").count() == 1
+
+
+def test_award_after_the_rule_appears(suggestion, staff, request):
+    _to_community(suggestion, staff)
+    m = matter_decide(actor=staff, matter=suggestion, decision="采纳", adopted=True)
+    request.getfixturevalue("suggestion_rule")
+    award = matter_award_adopted(actor=staff, matter=m)
+    assert award is not None and award.source_type == "matter"
+    assert matter_award_adopted(actor=staff, matter=m) == award
+    assert m.events.filter(action="award").count() == 1
+
+
+def test_award_refused_for_residents_and_other_kinds(matter, suggestion, resident_user, staff):
+    with pytest.raises(NotFound):
+        matter_award_adopted(actor=resident_user, matter=suggestion)
+    with pytest.raises(Conflict):  # not decided yet
+        matter_award_adopted(actor=staff, matter=suggestion)
+
+
+def test_raise_event_records_the_state(matter):
+    ev = matter.events.get()
+    assert (ev.action, ev.to_state, ev.actor_kind, ev.level) == (
+        "raise",
+        "raised",
+        "raiser",
+        "building",
+    )

@@ -220,3 +220,54 @@ def test_menu_link(client, resident_user, supervisor):
     assert reverse("web:matter_list") in client.get(reverse("web:home")).content.decode()
     client.force_login(supervisor)
     assert reverse("web:matter_list") in client.get(reverse("web:home")).content.decode()
+
+
+def _queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx)
+
+
+@pytest.mark.parametrize("persona", ["resident_user", "leader", "staff", "supervisor"])
+def test_list_query_count_does_not_grow(request, client, tree, staff, persona):
+    def add(n):
+        for i in range(n):
+            matter_raise(
+                actor=staff, place=tree.building1, kind="problem", title=f"事{i}", source="visit"
+            )
+
+    c = _as(request, client, persona)
+    add(2)
+    few = _queries(c, reverse("web:matter_list"))
+    add(8)
+    many = _queries(c, reverse("web:matter_list"))
+    assert many == few
+
+
+def test_detail_query_count_does_not_grow_with_the_timeline(client, lamp, leader, staff):
+    client.force_login(staff)
+    url = reverse("web:matter_detail", args=[lamp.pk])
+    few = _queries(client, url)
+    matter_accept(actor=leader, matter=lamp)
+    matter_escalate(actor=leader, matter=lamp, reason="一")
+    matter_escalate(actor=staff, matter=lamp, reason="二")
+    assert _queries(client, url) == few
+
+
+def test_raiser_name_masked_for_neighbours(client, tree, lamp, leader, resident_user):
+    from tests.factories import HouseholdFactory, ResidentFactory, UserFactory
+
+    household = HouseholdFactory(parent=tree.building1, name="3单元601")
+    neighbour = UserFactory(phone="13900000066", name="邻居甲")
+    ResidentFactory(name="邻居甲", household=household, user=neighbour)
+    url = reverse("web:matter_detail", args=[lamp.pk])
+    client.force_login(neighbour)
+    html = client.get(url).content.decode()
+    assert "代正菊" not in html and "代*菊" in html
+    client.force_login(resident_user)
+    assert "代正菊" in client.get(url).content.decode()
+    client.force_login(leader)
+    assert "代正菊" in client.get(url).content.decode()
