@@ -151,4 +151,4 @@ def raise_places(actor: Any) -> list[Place]:
         )
         for p in rows:
             out.setdefault(p.pk, p)
-    return sorted(out.values(), key=lambda p: (p.compound_id or 0, p.kind != "compound", p.pk))
+    return sorted(out.values(), key=lambda p: (p.compound_id or 0, p.kind == "compound", p.pk))

@@ -18,7 +18,7 @@ from . import policies
 from .choices import OPEN_STATES, MatterLevel, MatterState
 from .models import Matter, MatterEvent
 
-SIMILAR_MIN = 0.34  # share of title bigrams two titles must have in common
+SIMILAR_MIN = 0.4  # title_similarity at which an open matter is offered
 
 
 def matters_visible(actor: Any) -> QuerySet[Matter]:
@@ -40,18 +40,31 @@ def matter_timeline(matter: Matter) -> QuerySet[MatterEvent]:
     return matter.events.select_related("actor").order_by("created_at", "id")
 
 
-def _bigrams(text: str) -> set[str]:
-    chars = [c for c in text.lower() if c.isalnum()]
+STOP_CHARS = set("的了又很在是有和也都还就吗呢吧啊")
+
+
+def _chars(text: str) -> list[str]:
+    return [c for c in text.lower() if c.isalnum()]
+
+
+def _bigrams(chars: list[str]) -> set[str]:
     if len(chars) < 2:
         return set(chars)
     return {a + b for a, b in itertools.pairwise(chars)}
 
 
 def title_similarity(a: str, b: str) -> float:
-    x, y = _bigrams(a), _bigrams(b)
+    """0..1: half the share of common character pairs, half the Dice overlap of the
+    characters that carry meaning (short Chinese titles say one thing many ways:
+    楼道的灯又坏了 / 1栋楼道灯坏了)."""
+    ca, cb = _chars(a), _chars(b)
+    x, y = _bigrams(ca), _bigrams(cb)
     if not x or not y:
         return 0.0
-    return len(x & y) / min(len(x), len(y))
+    pairs = len(x & y) / min(len(x), len(y))
+    sa, sb = set(ca) - STOP_CHARS, set(cb) - STOP_CHARS
+    dice = 2 * len(sa & sb) / (len(sa) + len(sb)) if sa and sb else 0.0
+    return (pairs + dice) / 2
 
 
 def matter_similar(actor: Any, *, place: Place, title: str, limit: int = 5) -> list[Matter]:

@@ -362,3 +362,20 @@ def test_raise_event_records_the_state(matter):
         "raiser",
         "building",
     )
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "similar"),
+    [
+        ("1栋楼道灯坏了", "楼道的灯又坏了", True),
+        ("1栋楼道灯坏了", "楼道灯不亮", True),
+        ("小区空地改成休闲小广场", "空地建个小广场", True),
+        ("1栋楼道灯坏了", "垃圾桶满了", False),
+        ("1栋楼道灯坏了", "电动车充电桩", False),
+        ("停车位不够", "楼道灯坏了", False),
+    ],
+)
+def test_title_similarity(a, b, similar):
+    from linli.matters.selectors import SIMILAR_MIN, title_similarity
+
+    assert (title_similarity(a, b) >= SIMILAR_MIN) is similar, title_similarity(a, b)
