@@ -526,6 +526,7 @@ class Tally:
         "publication": "积分公示",
         "order": "兑换订单",
         "order_closed": "领取与核销",
+        "matter": "议事事项",
     }
 
     def __init__(self) -> None:
