@@ -99,3 +99,35 @@ class MatterAction(models.TextChoices):
     AWARD = "award", _("建议被采纳加分")
     AWARD_SKIPPED = "award_skipped", _("未能加分")
     FOLLOW = "follow", _("关注")
+    ANSWER = "answer", _("部门答复")
+
+
+class ReferralKind(models.TextChoices):
+    CONSULTATION = "consultation", _("咨询")
+    HELP = "help", _("求助")
+    SUGGESTION = "suggestion", _("建议")
+    COMPLAINT = "complaint", _("投诉")
+
+
+# Working days a department has to handle a referral, by kind (defaults; a later session may
+# move them into community settings).
+REFERRAL_DUE_WORKDAYS: dict[str, int] = {
+    ReferralKind.CONSULTATION: 5,
+    ReferralKind.HELP: 10,
+    ReferralKind.SUGGESTION: 15,
+    ReferralKind.COMPLAINT: 15,
+}
+MAX_EXTENSION_WORKDAYS = 30
+
+
+class ReferralState(models.TextChoices):
+    SENT = "sent", _("已转办")
+    ANSWERED = "answered", _("已答复")
+    EXTENDED = "extended", _("已延期")
+    RETURNED = "returned", _("已退回")
+    DONE = "done", _("已办结")
+
+
+REFERRAL_OPEN_STATES = frozenset(
+    {ReferralState.SENT, ReferralState.ANSWERED, ReferralState.EXTENDED}
+)

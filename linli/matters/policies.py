@@ -26,8 +26,8 @@ from linli.places.choices import PlaceKind
 from linli.places.models import Place
 
 from . import workflows
-from .choices import MatterLevel, MatterSource
-from .models import Matter, MatterFollower
+from .choices import REFERRAL_OPEN_STATES, MatterLevel, MatterSource
+from .models import Matter, MatterFollower, Referral
 
 STAFF = frozenset({Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY, Role.OPERATOR})
 LEADER = frozenset({Role.BUILDING_LEADER})
@@ -103,7 +103,27 @@ def visible_q(actor: Any) -> Q:
         q |= Q(place_id__in=places)
     q |= Q(raised_by=actor)
     q |= Q(pk__in=MatterFollower.objects.filter(user=actor).values("matter_id"))
+    departments = handler_department_ids(actor)
+    if departments:
+        # A department's handlers see the matters ever referred to their department.
+        q |= Q(pk__in=Referral.objects.filter(department_id__in=departments).values("matter_id"))
     return q
+
+
+def handler_department_ids(actor: Any) -> list[int]:
+    """The departments ``actor`` handles referrals for (role 部门经办人 with a department)."""
+    return sorted(
+        {
+            g.department_id
+            for g in people_policies.grants(actor)
+            if g.role == Role.DEPARTMENT_HANDLER and g.department_id is not None
+        }
+    )
+
+
+def handles_referral(actor: Any, referral: Referral) -> bool:
+    """Whether ``actor`` acts for the department a referral was sent to (the system too)."""
+    return is_system(actor) or referral.department_id in handler_department_ids(actor)
 
 
 def can_see(actor: Any, matter: Matter) -> bool:
@@ -125,6 +145,16 @@ def actor_kinds(actor: Any, matter: Matter) -> set[str]:
         kinds.add(workflows.LEADER)
     # The raiser is the resident who raised it; whoever entered it for residents (a leader
     # on their behalf, staff from the group or a visit) is not (they follow it instead).
+    departments = handler_department_ids(actor)
+    if (
+        departments
+        and Referral.objects.filter(
+            matter_id=matter.pk,
+            department_id__in=departments,
+            state__in=sorted(REFERRAL_OPEN_STATES),
+        ).exists()
+    ):
+        kinds.add(workflows.DEPARTMENT)
     if (matter.source == MatterSource.RESIDENT and matter.raised_by_id == actor.pk) or (
         matter.resident_id is not None
         and any(r.pk == matter.resident_id for r in own_residents(actor))

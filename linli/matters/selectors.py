@@ -15,8 +15,8 @@ from linli.core.quarters import local_date
 from linli.places.models import Place
 
 from . import policies
-from .choices import OPEN_STATES, MatterLevel, MatterState
-from .models import Matter, MatterEvent
+from .choices import OPEN_STATES, REFERRAL_OPEN_STATES, MatterLevel, MatterState, ReferralState
+from .models import Matter, MatterEvent, Referral
 
 SIMILAR_MIN = 0.4  # title_similarity at which an open matter is offered
 
@@ -113,15 +113,57 @@ def matter_age_days(matter: Matter, today: dt.date | None = None) -> int:
     return max(1, (end - local_date(matter.raised_at)).days + 1)
 
 
-def matter_age_text(matter: Matter, today: dt.date | None = None) -> str:
-    """ "第 237 天，在社区" for an open matter; "历时 12 天，已办结" once finished."""
+def matter_referrals(matter: Matter) -> list[Referral]:
+    """The matter's referrals, lead first, then in the order they were made."""
+    return list(
+        Referral.objects.filter(matter_id=matter.pk)
+        .select_related("department")
+        .order_by("-referred_at", "-lead", "id")
+    )
+
+
+def referral_holder(referrals: list[Referral]) -> Referral | None:
+    """The open referral the matter currently waits on: one not answered yet (the lead
+    first), else the open lead, else any open one."""
+    open_rows = [r for r in referrals if r.is_open]
+    pending = [r for r in open_rows if r.state != ReferralState.ANSWERED]
+    for group in (pending, open_rows):
+        if group:
+            return sorted(group, key=lambda r: (not r.lead, r.current_due, r.pk))[0]
+    return None
+
+
+def matter_age_text(
+    matter: Matter, today: dt.date | None = None, referrals: list[Referral] | None = None
+) -> str:
+    """ "第 237 天，在社区" for an open matter, "第 237 天，在城管" while a department holds
+    it; "历时 12 天，已办结" once finished."""
     days = matter_age_days(matter, today)
     if matter.state in OPEN_STATES:
-        return _("第 %(days)s 天，在%(level)s") % {
-            "days": days,
-            "level": MatterLevel(matter.level).label,
-        }
+        where = str(MatterLevel(matter.level).label)
+        if matter.level == MatterLevel.DEPARTMENT:
+            rows = matter_referrals(matter) if referrals is None else referrals
+            holder = referral_holder(rows)
+            if holder is not None:
+                where = str(holder.department)
+        return _("第 %(days)s 天，在%(level)s") % {"days": days, "level": where}
     return _("历时 %(days)s 天，%(state)s") % {
         "days": days,
         "state": MatterState(matter.state).label,
     }
+
+
+def referral_queue(actor: Any, today: dt.date | None = None) -> list[Referral]:
+    """A department handler's open referrals, overdue ones first (oldest due first)."""
+    departments = policies.handler_department_ids(actor)
+    if not departments:
+        return []
+    today = today or local_date(timezone.now())
+    rows = list(
+        Referral.objects.filter(
+            department_id__in=departments, state__in=sorted(REFERRAL_OPEN_STATES)
+        ).select_related("department", "matter", "matter__place")
+    )
+    for r in rows:
+        r.overdue = r.current_due < today  # type: ignore[attr-defined]
+    return sorted(rows, key=lambda r: (r.current_due >= today, r.current_due, r.pk))

@@ -13,6 +13,15 @@ from .matters import (
     matter_withdraw,
 )
 from .photos import MAX_BYTES, MAX_PHOTOS, photos_clean
+from .referrals import (
+    matter_refer,
+    referral_answer,
+    referral_chase,
+    referral_complete,
+    referral_due_on,
+    referral_extend,
+    referral_return,
+)
 
 __all__ = [
     "MAX_BYTES",
@@ -26,8 +35,15 @@ __all__ = [
     "matter_follow",
     "matter_merge",
     "matter_raise",
+    "matter_refer",
     "matter_reopen",
     "matter_settle",
     "matter_withdraw",
     "photos_clean",
+    "referral_answer",
+    "referral_chase",
+    "referral_complete",
+    "referral_due_on",
+    "referral_extend",
+    "referral_return",
 ]

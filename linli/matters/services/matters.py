@@ -232,6 +232,7 @@ def _step(
     data: dict[str, Any] | None = None,
     check: Callable[[Matter, str], None] | None = None,
     apply: Callable[[Matter, str], None] | None = None,
+    when: dt.datetime | None = None,
 ) -> Matter:
     """One transition: policy (see it, act on it in some capacity), then under the row lock:
     the table, the step's own checks, the change, the event and the audit row."""
@@ -248,11 +249,11 @@ def _step(
         if apply is not None:
             apply(locked, kind)
         if target in STOPS_CLOCK:
-            locked.finished_at = locked.finished_at or timezone.now()
+            locked.finished_at = locked.finished_at or when or timezone.now()
         elif target == S.REOPENED:
             locked.finished_at = None
         locked.save()
-        _event(locked, actor, action, kind=kind, from_state=before, note=note, data=data)
+        _event(locked, actor, action, kind=kind, from_state=before, note=note, data=data, when=when)
         audit_record(
             actor=actor,
             action=f"matters.{action}",
@@ -264,9 +265,12 @@ def _step(
     return locked
 
 
-def matter_accept(*, actor: Any, matter: Matter, note: str = "") -> Matter:
-    """The building leader (at building level) or staff take the matter in hand."""
-    return _step(actor=actor, matter=matter, action=A.ACCEPT, note=note.strip())
+def matter_accept(
+    *, actor: Any, matter: Matter, note: str = "", when: dt.datetime | None = None
+) -> Matter:
+    """The building leader (at building level) or staff take the matter in hand (``when``:
+    back-dating for the demo's history)."""
+    return _step(actor=actor, matter=matter, action=A.ACCEPT, note=note.strip(), when=when)
 
 
 def matter_settle(*, actor: Any, matter: Matter, note: str) -> Matter:

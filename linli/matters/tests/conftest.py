@@ -48,3 +48,41 @@ def suggestion(tree, resident_user) -> Matter:
         title="小区空地改成休闲小广场",
         source=MatterSource.RESIDENT,
     )
+
+
+@pytest.fixture
+def depts(tree):
+    """住建, 城管, 信访 and 创文办 on 沙市区."""
+    from linli.people.models import Department
+
+    return {
+        short: Department.objects.create(place=tree.district, name=name, short_name=short)
+        for name, short in (
+            ("住建局", "住建"),
+            ("城市管理执法局", "城管"),
+            ("信访局", "信访"),
+            ("创文办", "创文办"),
+        )
+    }
+
+
+def _handler(tree, dept, name: str, phone: str):
+    from conftest import PASSWORD
+    from linli.people.choices import Role
+    from tests.factories import GrantFactory, UserFactory
+
+    user = UserFactory(name=name, phone=phone, password=PASSWORD)
+    GrantFactory(user=user, role=Role.DEPARTMENT_HANDLER, place=tree.district, department=dept)
+    return user
+
+
+@pytest.fixture
+def zhujian(tree, depts):
+    """陈立新, handler of 住建."""
+    return _handler(tree, depts["住建"], "陈立新", "13900000011")
+
+
+@pytest.fixture
+def chengguan(tree, depts):
+    """A handler of 城管."""
+    return _handler(tree, depts["城管"], "城管经办", "13900000012")

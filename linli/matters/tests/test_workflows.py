@@ -13,7 +13,9 @@ from linli.matters.choices import MatterAction, MatterState
 S = MatterState
 A = MatterAction
 STEP_ACTIONS = [
-    a for a in A.values if a not in (A.RAISE, A.MERGED_IN, A.AWARD, A.AWARD_SKIPPED, A.FOLLOW)
+    a
+    for a in A.values
+    if a not in (A.RAISE, A.MERGED_IN, A.AWARD, A.AWARD_SKIPPED, A.FOLLOW, A.ANSWER)
 ]
 
 # The whole table spelled out once more, by hand: (state, action) → (target, actors).
