@@ -1,8 +1,11 @@
 """Demo matters in 和平社区, one at each level (三级议事): a building matter 杨声芬 settled
 (小事不出楼栋), one she carried up to the compound, one the community decided (社区决事) that
 adopted 张德明's suggestion and awarded him points, and a new one from the 微议事 group.
-Idempotent: a matter already there (by community and title) is left as it is.
-(The seed's 280-day referral case needs referrals: a later loader.)"""
+And the seed's referral case: seven unsafe illegal structures reported through 杨声芬 at the
+end of 2022 by more than a hundred residents, referred to 住建 (leading), 城管, 信访 and 创文办,
+answered, extended and chased along the way, demolished after more than 280 days and the site
+turned into a small square — its whole timeline back-dated through the services' ``now``.
+Idempotent: a matter already there (by community and title) is left as it is."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from collections.abc import Callable
 
 from django.utils import timezone
 
+from linli.core.actors import SYSTEM
 from linli.matters.choices import MatterKind, MatterSource
 from linli.matters.models import Matter
 from linli.matters.services import (
@@ -18,7 +22,12 @@ from linli.matters.services import (
     matter_decide,
     matter_escalate,
     matter_raise,
+    matter_refer,
     matter_settle,
+    referral_answer,
+    referral_chase,
+    referral_complete,
+    referral_extend,
 )
 from linli.places.models import Place
 from linli.points.models import Award
@@ -140,6 +149,24 @@ def load_matters(demo: Demo, out: Writer | None = None) -> list[Matter]:
         ),
         lambda m: [],
     )
+    # 转办: the seed's seven illegal structures, from the first complaint to the square.
+    structures = "江津苑七处违建房存在安全隐患"
+    once(
+        structures,
+        lambda: matter_raise(
+            actor=leader,
+            place=_place(demo, "江津苑"),
+            kind=MatterKind.PROBLEM,
+            title=structures,
+            description="小区内七处私搭乱建的违建房年久失修，墙体开裂，存在倒塌和火灾隐患，"
+            "占用公共空间。100 多位居民联名反映。",
+            source=MatterSource.LEADER,
+            on_behalf_of_name="江津苑 100 多位居民",
+            backers=106,
+            when=_local(2022, 12, 20, 9),
+        ),
+        lambda m: _referral_case(demo, m),
+    )
     # The adopted suggestion's award counts among the demo's awards (found again on a re-run).
     awards = Award.objects.filter(source_type="matter", source_id__in=[str(m.pk) for m in made])
     for award in awards:
@@ -150,3 +177,58 @@ def load_matters(demo: Demo, out: Writer | None = None) -> list[Matter]:
         )
         out.write(f"{HEPING}议事：{levels}\n")
     return made
+
+
+def _local(y: int, mo: int, d: int, h: int = 10) -> dt.datetime:
+    return dt.datetime(y, mo, d, h, tzinfo=timezone.get_default_timezone())
+
+
+def _referral_case(demo: Demo, m: Matter) -> None:
+    """The seed's case, step by step on the dates it happened (more than 280 days)."""
+    staff, zhujian = demo.users["staff"], demo.users["department"]
+    d = demo.departments
+    matter_accept(actor=staff, matter=m, note="已上门核实七处违建", when=_local(2022, 12, 21))
+    zj, cg, xf, cw = matter_refer(
+        actor=staff,
+        matter=m,
+        departments=[d["住建"], d["城管"], d["信访"], d["创文办"]],
+        lead=d["住建"],
+        kind="complaint",
+        note="涉及房屋安全和违法建设，请住建牵头，城管、信访、创文办协同。",
+        now=_local(2022, 12, 22),
+    )
+    # Only 住建 has a handler in the demo; the other departments' steps are entered by the
+    # system (as an operator would from their written replies).
+    referral_answer(
+        actor=SYSTEM,
+        referral=xf,
+        answer="已登记居民联名信访，由住建牵头办理",
+        now=_local(2023, 1, 4),
+    )
+    referral_answer(
+        actor=SYSTEM, referral=cg, answer="已现场核查，七处均为违法建设", now=_local(2023, 1, 9)
+    )
+    referral_extend(
+        actor=zhujian,
+        referral=zj,
+        reason="七处违建产权情况复杂，需逐户调查并依法送达，申请延期",
+        days=20,
+        now=_local(2023, 1, 12),
+    )
+    referral_chase(actor=SYSTEM, now=_local(2023, 1, 16))
+    referral_answer(
+        actor=SYSTEM, referral=cw, answer="已纳入创文环境整治清单", now=_local(2023, 1, 30)
+    )
+    referral_chase(actor=SYSTEM, now=_local(2023, 2, 16))
+    referral_answer(
+        actor=zhujian,
+        referral=zj,
+        answer="已向七户下达限期拆除通知，督促自行拆除",
+        now=_local(2023, 4, 3),
+    )
+    referral_complete(
+        actor=zhujian,
+        referral=zj,
+        note="七处违建已于 9 月底全部拆除，原址平整后建成休闲小广场",
+        now=_local(2023, 10, 10),
+    )

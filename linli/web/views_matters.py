@@ -27,8 +27,10 @@ from linli.matters.choices import (
     MatterKind,
     MatterLevel,
     MatterSource,
+    ReferralKind,
 )
-from linli.matters.models import Matter, MatterPhoto
+from linli.matters.models import Matter, MatterPhoto, Referral
+from linli.people.models import Department
 from linli.places.models import Place
 
 # Steps with a button on the matter page (the rest come with meetings, referrals, ratings).
@@ -212,6 +214,11 @@ def matter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     following = matter.followers.filter(user_id=request.user.pk or 0).exists()
     timeline = list(selectors.matter_timeline(matter))
+    referrals = selectors.matter_referrals(matter)
+    mine = set(policies.handler_department_ids(request.user))
+    for r in referrals:
+        r.mine = r.is_open and r.department_id in mine  # type: ignore[attr-defined]
+    can_refer = MatterAction.REFER in allowed
     # Handlers act under their names; a resident raiser's name is masked for other residents
     # (PIPL: not made public without consent), shown in full to them and to handlers.
     full_names = policies.can(request.user, policies.MatterAction.VIEW, matter.place)
@@ -228,7 +235,11 @@ def matter_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "web/matter_detail.html",
         {
             "matter": matter,
-            "age": selectors.matter_age_text(matter),
+            "age": selectors.matter_age_text(matter, referrals=referrals),
+            "referrals": referrals,
+            "can_refer": can_refer,
+            "departments": _departments(matter) if can_refer else [],
+            "referral_kinds": ReferralKind.choices,
             "timeline": timeline,
             "photos": list(matter.photos.all()),
             "buttons": buttons,
@@ -272,6 +283,20 @@ def matter_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             services.matter_close(actor=user, matter=matter, note=text)
         elif action == MatterAction.WITHDRAW:
             services.matter_withdraw(actor=user, matter=matter, note=text)
+        elif action == MatterAction.REFER:
+            by_id = {str(d.pk): d for d in _departments(matter)}
+            chosen = [by_id[i] for i in request.POST.getlist("departments") if i in by_id]
+            lead = by_id.get(request.POST.get("lead", ""))
+            if lead is None:
+                raise DomainError(_("请选择牵头部门"))
+            services.matter_refer(
+                actor=user,
+                matter=matter,
+                departments=chosen,
+                lead=lead,
+                kind=request.POST.get("kind", ""),
+                note=text,
+            )
         elif action == MatterAction.MERGE:
             into = (
                 selectors.matters_visible(user)
@@ -304,3 +329,55 @@ def matter_photo(request: HttpRequest, pk: int) -> HttpResponseBase:
     except OSError:
         raise Http404 from None
     return FileResponse(handle)
+
+
+def _departments(matter: Matter) -> list[Department]:
+    """The departments above the matter's place (those it can be referred to)."""
+    rows = Department.objects.select_related("place").order_by("place_id", "id")
+    return [d for d in rows if matter.place.is_within(d.place)]
+
+
+@login_required
+def matter_referrals(request: HttpRequest) -> HttpResponse:
+    """A department handler's queue: the department's open referrals, overdue ones first."""
+    if not policies.handler_department_ids(request.user):
+        raise Http404
+    rows = selectors.referral_queue(request.user)
+    for r in rows:
+        r.age = selectors.matter_age_text(r.matter)  # type: ignore[attr-defined]
+    return render(request, "web/matter_referrals.html", {"referrals": rows})
+
+
+REFERRAL_STEPS = ("answer", "extend", "return", "complete")
+
+
+@login_required
+@require_POST
+def referral_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """A department handler's step on one referral; others find nothing (404)."""
+    if action not in REFERRAL_STEPS:
+        raise Http404
+    referral = Referral.objects.filter(pk=pk).first()
+    if referral is None or not policies.handles_referral(request.user, referral):
+        raise Http404
+    text = request.POST.get("text", "").strip()
+    user = request.user
+    try:
+        if action == "answer":
+            services.referral_answer(actor=user, referral=referral, answer=text)
+        elif action == "extend":
+            days = request.POST.get("days", "").strip()
+            if not days.isdigit():
+                raise DomainError(_("延期天数必须是正整数"))
+            services.referral_extend(actor=user, referral=referral, reason=text, days=int(days))
+        elif action == "return":
+            services.referral_return(actor=user, referral=referral, reason=text)
+        else:
+            services.referral_complete(actor=user, referral=referral, note=text)
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已保存"))
+    return redirect("web:matter_detail", pk=referral.matter_id)

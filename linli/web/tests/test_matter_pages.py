@@ -250,8 +250,9 @@ def test_list_query_count_does_not_grow(request, client, tree, staff, persona):
 def test_detail_query_count_does_not_grow_with_the_timeline(client, lamp, leader, staff):
     client.force_login(staff)
     url = reverse("web:matter_detail", args=[lamp.pk])
-    few = _queries(client, url)
     matter_accept(actor=leader, matter=lamp)
+    # Accepted, the matter can be referred: the page lists the departments (one query).
+    few = _queries(client, url)
     matter_escalate(actor=leader, matter=lamp, reason="一")
     matter_escalate(actor=staff, matter=lamp, reason="二")
     assert _queries(client, url) == few
@@ -271,3 +272,99 @@ def test_raiser_name_masked_for_neighbours(client, tree, lamp, leader, resident_
     assert "代正菊" in client.get(url).content.decode()
     client.force_login(leader)
     assert "代正菊" in client.get(url).content.decode()
+
+
+# --- referrals --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def zhujian_dept(tree):
+    from linli.people.models import Department
+
+    return Department.objects.create(place=tree.district, name="住建局", short_name="住建")
+
+
+@pytest.fixture
+def handler(tree, zhujian_dept):
+    """陈立新, department handler of 住建."""
+    from conftest import PASSWORD
+    from linli.people.choices import Role
+    from tests.factories import GrantFactory, UserFactory
+
+    user = UserFactory(name="陈立新", phone="13900000011", password=PASSWORD)
+    GrantFactory(
+        user=user, role=Role.DEPARTMENT_HANDLER, place=tree.district, department=zhujian_dept
+    )
+    return user
+
+
+@pytest.fixture
+def referred(lamp, staff, zhujian_dept):
+    from linli.matters.services import matter_refer
+
+    matter_accept(actor=staff, matter=lamp)
+    [r] = matter_refer(
+        actor=staff, matter=lamp, departments=[zhujian_dept], lead=zhujian_dept, kind="help"
+    )
+    return r
+
+
+REF_PERSONAS = [*PERSONAS, "handler"]
+# anonymous, resident, leader, staff, secretary, supervisor, outsider, handler
+REF_MATRIX = {
+    "matter_referrals": [302, 404, 404, 404, 404, 404, 404, 200],
+    "matter_detail": [302, 200, 200, 200, 200, 200, 404, 200],
+    "matter_detail_other": [302, 404, 404, 404, 404, 200, 200, 404],
+    "referral_answer": [302, 404, 404, 404, 404, 404, 404, 302],
+}
+
+
+@pytest.mark.parametrize("page", list(REF_MATRIX))
+@pytest.mark.parametrize("persona", REF_PERSONAS)
+def test_referral_page_matrix(request, client, referred, elsewhere, handler, page, persona):
+    urls = {
+        "matter_referrals": reverse("web:matter_referrals"),
+        "matter_detail": reverse("web:matter_detail", args=[referred.matter_id]),
+        "matter_detail_other": reverse("web:matter_detail", args=[elsewhere.pk]),
+        "referral_answer": reverse("web:matter_referral_act", args=[referred.pk, "answer"]),
+    }
+    c = _as(request, client, persona)
+    if page == "referral_answer":
+        resp = c.post(urls[page], {"text": "已安排现场查看"})
+    else:
+        resp = c.get(urls[page])
+    expected = REF_MATRIX[page][REF_PERSONAS.index(persona)]
+    assert resp.status_code == expected, (page, persona, resp.status_code)
+    referred.refresh_from_db()
+    assert (referred.state == "answered") == (page == "referral_answer" and persona == "handler")
+
+
+def test_referral_through_the_pages(client, lamp, staff, handler, zhujian_dept):
+    client.force_login(staff)
+    matter_accept(actor=staff, matter=lamp)
+    page = client.get(reverse("web:matter_detail", args=[lamp.pk])).content.decode()
+    assert 'data-testid="refer"' in page and "住建" in page
+    resp = client.post(
+        reverse("web:matter_act", args=[lamp.pk, "refer"]),
+        {"departments": [zhujian_dept.pk], "lead": zhujian_dept.pk, "kind": "help"},
+    )
+    assert resp.status_code == 302
+    lamp.refresh_from_db()
+    assert lamp.state == MatterState.REFERRED
+    client.force_login(handler)
+    queue = client.get(reverse("web:matter_referrals")).content.decode()
+    assert lamp.case_number in queue and "第 1 天，在住建" in queue
+    detail = client.get(reverse("web:matter_detail", args=[lamp.pk])).content.decode()
+    assert "第 1 天，在住建" in detail and 'data-testid="ref-extend"' in detail
+    r = lamp.referrals.get()
+    client.post(
+        reverse("web:matter_referral_act", args=[r.pk, "extend"]),
+        {"text": "需要协调产权单位", "days": "5"},
+    )
+    r.refresh_from_db()
+    assert r.state == "extended"
+    resident_view = client.get(reverse("web:matter_detail", args=[lamp.pk]))
+    assert "需要协调产权单位" in resident_view.content.decode()
+    client.post(reverse("web:matter_referral_act", args=[r.pk, "complete"]), {"text": "灯已更换"})
+    lamp.refresh_from_db()
+    assert lamp.state == MatterState.DONE
