@@ -118,6 +118,7 @@ def matter_list(request: HttpRequest) -> HttpResponse:
             "mine": mine,
             "nearby": nearby,
             "can_raise": bool(policies.raise_places(user)),
+            "handles_referrals": bool(policies.handler_department_ids(user)),
         },
     )
 

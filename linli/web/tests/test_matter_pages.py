@@ -352,6 +352,10 @@ def test_referral_through_the_pages(client, lamp, staff, handler, zhujian_dept):
     lamp.refresh_from_db()
     assert lamp.state == MatterState.REFERRED
     client.force_login(handler)
+    assert (
+        'data-testid="referral-queue-link"'
+        in client.get(reverse("web:matter_list")).content.decode()
+    )
     queue = client.get(reverse("web:matter_referrals")).content.decode()
     assert lamp.case_number in queue and "第 1 天，在住建" in queue
     detail = client.get(reverse("web:matter_detail", args=[lamp.pk])).content.decode()
