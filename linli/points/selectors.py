@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from linli.core.errors import NotFound
@@ -117,3 +117,18 @@ def ledger_postings(
         )
         .order_by("-occurred_at", "-id")
     )
+
+
+def communities_for(actor: Any, action: str, *, from_lower_grants: bool = False) -> QuerySet[Place]:
+    """Communities where ``actor`` may ``action``: those at or below a place granting it.
+    With ``from_lower_grants``, also the community of a grant below it (a building leader's
+    building belongs to one community)."""
+    from linli.places.choices import PlaceKind, depth_of
+    from linli.places.models.place import within_any_q
+
+    places = policies.places_for(actor, action)
+    community_depth = depth_of(PlaceKind.COMMUNITY)
+    q = within_any_q([p for p in places if depth_of(p.kind) <= community_depth])
+    if from_lower_grants:
+        q |= Q(pk__in=[p.community_id for p in places if depth_of(p.kind) > community_depth])
+    return Place.objects.filter(kind=PlaceKind.COMMUNITY).filter(q).order_by("name")

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,13 +23,12 @@ from linli.core.errors import DomainError, NotFound
 from linli.core.excel import workbook_bytes
 from linli.people import selectors as people_selectors
 from linli.people.models import Resident
-from linli.places.choices import PlaceKind, depth_of
 from linli.places.models import Place
-from linli.places.models.place import within_any_q
 from linli.points import policies, selectors
 from linli.points.choices import PostingKind
 from linli.points.models import Award, CatalogVersion, Rule
 from linli.points.policies import PointsAction
+from linli.points.selectors import communities_for
 from linli.points.services import (
     award_approve,
     award_reject,
@@ -42,33 +41,7 @@ from linli.points.services import (
 
 from .forms_points import AwardForm, RejectForm, ReverseForm
 from .forms_rules import RuleForm
-
-
-def _communities(actor: Any, action: str) -> QuerySet[Place]:
-    """Communities where the actor may ``action``: those under their places, and the
-    community a building leader's building belongs to."""
-    places = policies.places_for(actor, action)
-    above = [p for p in places if depth_of(p.kind) <= depth_of(PlaceKind.COMMUNITY)]
-    below = [p.community_id for p in places if depth_of(p.kind) > depth_of(PlaceKind.COMMUNITY)]
-    return (
-        Place.objects.filter(kind=PlaceKind.COMMUNITY)
-        .filter(within_any_q(above) | Q(pk__in=below))
-        .order_by("name")
-    )
-
-
-def _community(request: HttpRequest, action: str) -> tuple[Place, QuerySet[Place]]:
-    communities = _communities(request.user, action)
-    wanted = request.GET.get("community") or request.POST.get("community") or ""
-    community = None
-    if wanted.isdigit():
-        community = communities.filter(pk=int(wanted)).first()
-        if community is None:
-            raise Http404
-    community = community or communities.first()
-    if community is None:
-        raise Http404
-    return community, communities
+from .scoping import community_from_request
 
 
 @login_required
@@ -116,7 +89,7 @@ def points_award_view(request: HttpRequest) -> HttpResponse:
     if not (may_award or may_propose):
         raise Http404
     action = PointsAction.AWARD if may_award else PointsAction.PROPOSE
-    community, communities = _community(request, action)
+    community, communities = community_from_request(request, from_lower_grants=True, action=action)
     rules = _award_rules(request.user, community)
     form = AwardForm(request.POST or None, request.FILES or None, rules=rules)
     resident = None
@@ -241,7 +214,9 @@ def points_award_reverse(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def points_rules(request: HttpRequest) -> HttpResponse:
     """The rule catalogue: staff and leaders of the community, and its residents."""
-    communities = _communities(request.user, PointsAction.RESIDENT_POINTS_VIEW)
+    communities = communities_for(
+        request.user, PointsAction.RESIDENT_POINTS_VIEW, from_lower_grants=True
+    )
     resident = (
         Resident.objects.filter(user_id=request.user.pk or 0).select_related("household").first()
     )
@@ -323,7 +298,9 @@ RULE_FIELDS = (
 @login_required
 @require_http_methods(["GET", "POST"])
 def points_rule_new(request: HttpRequest) -> HttpResponse:
-    community = _community(request, PointsAction.RULES_MANAGE)[0]
+    community = community_from_request(
+        request, from_lower_grants=True, action=PointsAction.RULES_MANAGE
+    )[0]
     return _rule_form_page(request, community, None)
 
 
@@ -348,7 +325,9 @@ def _date(raw: str) -> dt.date | None:
 
 @login_required
 def points_ledger(request: HttpRequest) -> HttpResponse:
-    community, communities = _community(request, PointsAction.LEDGER_VIEW)
+    community, communities = community_from_request(
+        request, from_lower_grants=True, action=PointsAction.LEDGER_VIEW
+    )
     kind = request.GET.get("kind", "")
     if kind not in PostingKind.values:
         kind = ""

@@ -33,15 +33,14 @@ from linli.core.errors import DomainError
 from linli.core.excel import workbook_bytes
 from linli.core.quarters import CHINA
 from linli.people.models import Resident
-from linli.places.choices import PlaceKind
 from linli.places.models import Place
-from linli.places.models.place import within_any_q
 from linli.points import policies
 from linli.points import selectors_publication as sel
 from linli.points.choices import AwardStatus, ObjectionStatus, PublicationStatus, RuleCategory
 from linli.points.models import Award, Objection, Publication, PublicationLine, Rule
 from linli.points.pdf_publication import publication_pdf, quarter_label
 from linli.points.policies import PointsAction
+from linli.points.selectors import communities_for
 from linli.points.services.publication import (
     Correction,
     objection_raise,
@@ -58,13 +57,6 @@ LINES_PER_PAGE = 100
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _staff_communities(actor: Any) -> QuerySet[Place]:
-    places = policies.places_for(actor, PointsAction.PUBLISH)
-    return (
-        Place.objects.filter(kind=PlaceKind.COMMUNITY).filter(within_any_q(places)).order_by("name")
-    )
 
 
 def _is_staff(actor: Any, publication: Publication) -> bool:
@@ -358,7 +350,7 @@ def _last_quarter() -> tuple[int, int]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def publication_list(request: HttpRequest) -> HttpResponse:
-    communities = _staff_communities(request.user)
+    communities = communities_for(request.user, PointsAction.PUBLISH)
     if not communities.exists():
         raise Http404
     year, quarter = _last_quarter()

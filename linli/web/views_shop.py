@@ -37,10 +37,11 @@ from linli.points import selectors_shop as shop_selectors
 from linli.points.choices import OrderStatus, RewardKind, SponsorKind
 from linli.points.models import Order, Reward, Sponsor
 from linli.points.policies import PointsAction
-from linli.points.selectors import resident_balance
+from linli.points.selectors import communities_for, resident_balance
 from linli.points.services import shop
 
 from .forms import NoColonLabels
+from .scoping import community_from_request
 
 # --- forms -----------------------------------------------------------------------------------
 
@@ -190,20 +191,6 @@ def _communities(actor: Any, action: str) -> QuerySet[Place]:
     )
 
 
-def _staff_community(request: HttpRequest, action: str) -> tuple[Place, QuerySet[Place]]:
-    communities = _communities(request.user, action)
-    wanted = request.GET.get("community") or request.POST.get("community") or ""
-    community = None
-    if wanted.isdigit():
-        community = communities.filter(pk=int(wanted)).first()
-        if community is None:
-            raise Http404
-    community = community or communities.first()
-    if community is None:
-        raise Http404
-    return community, communities
-
-
 def _qr(request: HttpRequest, order: Order, scale: int = 4) -> SafeString:
     """An inline SVG QR code: the sponsor's confirm page with the code filled in."""
     url = request.build_absolute_uri(
@@ -225,7 +212,7 @@ def _back(request: HttpRequest, fallback: str) -> str:
 def shop_home(request: HttpRequest) -> HttpResponse:
     """The shop of the resident's community (or, for staff, of one of theirs)."""
     resident = _own_resident(request)
-    staff_communities = _communities(request.user, PointsAction.ORDER_MANAGE)
+    staff_communities = communities_for(request.user, PointsAction.ORDER_MANAGE)
     wanted = request.GET.get("community", "")
     if wanted.isdigit():
         community = staff_communities.filter(pk=int(wanted)).first()
@@ -398,7 +385,7 @@ def shop_order_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def shop_orders(request: HttpRequest) -> HttpResponse:
-    community, communities = _staff_community(request, PointsAction.ORDER_MANAGE)
+    community, communities = community_from_request(request, PointsAction.ORDER_MANAGE)
     status = request.GET.get("status", "")
     if status not in OrderStatus.values:
         status = ""
@@ -428,7 +415,7 @@ def shop_orders(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def shop_rewards(request: HttpRequest) -> HttpResponse:
-    community, communities = _staff_community(request, PointsAction.SHOP_MANAGE)
+    community, communities = community_from_request(request, PointsAction.SHOP_MANAGE)
     return render(
         request,
         "web/shop_rewards.html",
@@ -486,7 +473,7 @@ def _reward_form_page(
 @login_required
 @require_http_methods(["GET", "POST"])
 def shop_reward_new(request: HttpRequest) -> HttpResponse:
-    community = _staff_community(request, PointsAction.SHOP_MANAGE)[0]
+    community = community_from_request(request, PointsAction.SHOP_MANAGE)[0]
     return _reward_form_page(request, community, None)
 
 
@@ -521,7 +508,7 @@ def shop_reward_restock(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def shop_sponsors(request: HttpRequest) -> HttpResponse:
-    community, communities = _staff_community(request, PointsAction.SHOP_MANAGE)
+    community, communities = community_from_request(request, PointsAction.SHOP_MANAGE)
     today = local_date(timezone.now())
     quarter = quarter_of(today)
     return render(
@@ -570,7 +557,7 @@ def _sponsor_form_page(
 @login_required
 @require_http_methods(["GET", "POST"])
 def shop_sponsor_new(request: HttpRequest) -> HttpResponse:
-    community = _staff_community(request, PointsAction.SHOP_MANAGE)[0]
+    community = community_from_request(request, PointsAction.SHOP_MANAGE)[0]
     return _sponsor_form_page(request, community, None)
 
 

@@ -12,18 +12,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core.quarters import CHINA
-from linli.places.choices import PlaceKind, depth_of
+from linli.places.choices import PlaceKind
 from linli.places.models import Place
-from linli.places.models.place import within_any_q
 from linli.points import policies
 from linli.points.policies import PointsAction
+from linli.points.selectors import communities_for
 from linli.points.selectors_stats import (
     MIN_YEAR,
     YearFigures,
@@ -34,19 +33,6 @@ from linli.points.selectors_stats import (
 
 def _this_year() -> int:
     return timezone.now().astimezone(CHINA).year
-
-
-def _staff_communities(actor: Any) -> QuerySet[Place]:
-    """Communities whose whole ledger the actor may view: a role granted on the community
-    or above it (a grant on one compound does not open the community's figures)."""
-    places = [
-        p
-        for p in policies.places_for(actor, PointsAction.LEDGER_VIEW)
-        if depth_of(p.kind) <= depth_of(PlaceKind.COMMUNITY)
-    ]
-    return (
-        Place.objects.filter(kind=PlaceKind.COMMUNITY).filter(within_any_q(places)).order_by("name")
-    )
 
 
 def _chart_data(f: YearFigures) -> dict[str, Any]:
@@ -66,7 +52,7 @@ def _chart_data(f: YearFigures) -> dict[str, Any]:
 
 @login_required
 def stats_year(request: HttpRequest) -> HttpResponse:
-    communities = _staff_communities(request.user)
+    communities = communities_for(request.user, PointsAction.LEDGER_VIEW)
     wanted = request.GET.get("community", "")
     if wanted:
         community = communities.filter(pk=int(wanted)).first() if wanted.isdigit() else None
