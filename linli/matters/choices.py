@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class MatterKind(models.TextChoices):
@@ -90,9 +91,9 @@ class MatterAction(models.TextChoices):
     RATE_BAD = "rate_bad", _("差评")
     RECTIFY = "rectify", _("整改完成")
     CLOSE = "close", _("关闭")
-    REOPEN = "reopen", _("重新打开")
+    REOPEN = "reopen", pgettext_lazy("action", "重新打开")
     MERGE = "merge", _("合并")
-    DECLINE = "decline", _("不予受理")
+    DECLINE = "decline", pgettext_lazy("action", "不予受理")
     WITHDRAW = "withdraw", _("撤回")
     # Timeline-only entries (no state change).
     MERGED_IN = "merged_in", _("合并了重复事项")
