@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "linli.audit",
     "linli.places",
     "linli.people",
+    "linli.notifications",
     "linli.points",
     "linli.matters",
     "linli.web",

@@ -101,6 +101,14 @@ class MatterAction(models.TextChoices):
     AWARD_SKIPPED = "award_skipped", _("未能加分")
     FOLLOW = "follow", _("关注")
     ANSWER = "answer", _("部门答复")
+    DEFER = "defer", _("移出议程")
+    AGENDA = "agenda", _("列入议程")
+    VOTE = "vote", _("表决")
+    RETURN_VISIT = "return_visit", _("回访")
+    APPEAL = "appeal", _("差评申诉")
+    APPEAL_DECIDED = "appeal_decided", _("申诉裁定")
+    FLAG = "flag", _("办不成事")
+    FLAG_ANSWER = "flag_answer", _("办不成事答复")
 
 
 class ReferralKind(models.TextChoices):

@@ -6,17 +6,18 @@ import datetime as dt
 import itertools
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core.errors import NotFound
 from linli.core.quarters import local_date
+from linli.core.workdays import WorkdayCalendar
 from linli.places.models import Place
 
 from . import policies
 from .choices import OPEN_STATES, REFERRAL_OPEN_STATES, MatterLevel, MatterState, ReferralState
-from .models import Matter, MatterEvent, Referral
+from .models import CalendarDay, Matter, MatterEvent, MatterSettings, Referral
 
 SIMILAR_MIN = 0.4  # title_similarity at which an open matter is offered
 
@@ -167,3 +168,38 @@ def referral_queue(actor: Any, today: dt.date | None = None) -> list[Referral]:
     for r in rows:
         r.overdue = r.current_due < today  # type: ignore[attr-defined]
     return sorted(rows, key=lambda r: (r.current_due >= today, r.current_due, r.pk))
+
+
+# --- settings and the working-day calendar ----------------------------------------------------
+
+
+def matter_settings_for(community_id: int | None) -> MatterSettings:
+    """The community's matter settings, or an unsaved row with the defaults."""
+    if community_id is not None:
+        found = MatterSettings.objects.filter(community_id=community_id).first()
+        if found is not None:
+            return found
+    settings = MatterSettings()
+    if community_id is not None:
+        settings.community_id = community_id
+    return settings
+
+
+def calendar_for(community_id: int | None) -> WorkdayCalendar:
+    """The package's calendar plus the operator's overrides (global and the community's; the
+    community's win on the same date)."""
+    rows = CalendarDay.objects.filter(
+        Q(community__isnull=True) | Q(community_id=community_id)
+    ).order_by(F("community_id").asc(nulls_first=True))
+    by_day: dict[dt.date, bool] = {}
+    for row in rows:
+        by_day[row.day] = row.is_workday
+    return WorkdayCalendar(
+        extra_holidays=frozenset(d for d, w in by_day.items() if not w),
+        extra_workdays=frozenset(d for d, w in by_day.items() if w),
+    )
+
+
+def referral_days(settings: MatterSettings, kind: str) -> int:
+    """Working days a department has for a referral of ``kind`` under ``settings``."""
+    return int(getattr(settings, f"{kind}_days"))

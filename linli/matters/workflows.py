@@ -68,7 +68,10 @@ MATTER.update(
         (S.RAISED, A.WITHDRAW): _t(S.CLOSED, RAISER),
         # The compound's deliberation meeting decides, or cannot and carries it up.
         (S.DELIBERATING, A.RESOLVE): _t(S.DECIDED, STAFF, SYSTEM),
-        (S.DELIBERATING, A.ESCALATE): _t(S.IN_HAND, STAFF),
+        (S.DELIBERATING, A.ESCALATE): _t(S.IN_HAND, STAFF, SYSTEM),
+        # Taken off the agenda (暂缓) or not adopted by the meeting.
+        (S.DELIBERATING, A.DEFER): _t(S.IN_HAND, STAFF, SYSTEM),
+        (S.DELIBERATING, A.DECLINE): _t(S.DECLINED, STAFF, SYSTEM),
         (S.DECIDED, A.COMPLETE): _t(S.DONE, STAFF),
         (S.DECIDED, A.REFER): _t(S.REFERRED, STAFF),
         # Referrals: the department signs for it, answers, asks for more time or returns it.

@@ -1,4 +1,60 @@
 from .matter import Matter, MatterEvent, MatterFollower, MatterPhoto, MatterSequence
+from .meeting import (
+    AgendaItem,
+    AgendaOutcome,
+    Ballot,
+    Meeting,
+    MeetingMember,
+    MeetingState,
+    Motion,
+    MotionState,
+    VoteCast,
+    VoteChoice,
+)
+from .rating import (
+    BAD_LEVELS,
+    GOOD_LEVELS,
+    AppealReason,
+    AppealState,
+    Flag,
+    FlagState,
+    Rating,
+    RatingAppeal,
+    RatingLevel,
+    Rectification,
+    RectificationState,
+)
 from .referral import Referral
+from .settings import CalendarDay, MatterSettings
 
-__all__ = ["Matter", "MatterEvent", "MatterFollower", "MatterPhoto", "MatterSequence", "Referral"]
+__all__ = [
+    "BAD_LEVELS",
+    "GOOD_LEVELS",
+    "AgendaItem",
+    "AgendaOutcome",
+    "AppealReason",
+    "AppealState",
+    "Ballot",
+    "CalendarDay",
+    "Flag",
+    "FlagState",
+    "Matter",
+    "MatterEvent",
+    "MatterFollower",
+    "MatterPhoto",
+    "MatterSequence",
+    "MatterSettings",
+    "Meeting",
+    "MeetingMember",
+    "MeetingState",
+    "Motion",
+    "MotionState",
+    "Rating",
+    "RatingAppeal",
+    "RatingLevel",
+    "Rectification",
+    "RectificationState",
+    "Referral",
+    "VoteCast",
+    "VoteChoice",
+]

@@ -38,7 +38,9 @@ EXPECTED.update(
     {
         (S.RAISED, A.WITHDRAW): (S.CLOSED, {R}),
         (S.DELIBERATING, A.RESOLVE): (S.DECIDED, {ST, SY}),
-        (S.DELIBERATING, A.ESCALATE): (S.IN_HAND, {ST}),
+        (S.DELIBERATING, A.ESCALATE): (S.IN_HAND, {ST, SY}),
+        (S.DELIBERATING, A.DEFER): (S.IN_HAND, {ST, SY}),
+        (S.DELIBERATING, A.DECLINE): (S.DECLINED, {ST, SY}),
         (S.DECIDED, A.COMPLETE): (S.DONE, {ST}),
         (S.DECIDED, A.REFER): (S.REFERRED, {ST}),
         (S.REFERRED, A.SIGN): (S.WAITING, {D}),

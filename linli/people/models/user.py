@@ -38,6 +38,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     phone = models.CharField(_("手机号"), max_length=11, unique=True)
     name = models.CharField(_("姓名"), max_length=32)
+    email = models.EmailField(_("电子邮箱"), blank=True, help_text=_("填写后每天收到一封提醒汇总"))
     is_active = models.BooleanField(_("可登录"), default=True)
     is_staff = models.BooleanField(_("可进入后台"), default=False)
     date_joined = models.DateTimeField(_("创建时间"), default=timezone.now)
