@@ -1,0 +1,19 @@
+"""Panels on the matter page (owned by the rating pages). Placeholder until built."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def matter_rating_panel(context: Any, matter: Any) -> str:
+    return ""
+
+
+@register.simple_tag(takes_context=True)
+def matter_flag_panel(context: Any, matter: Any) -> str:
+    return ""
