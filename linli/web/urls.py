@@ -2,8 +2,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import (
+    urls_activities,
+    urls_boards,
     urls_matters,
+    urls_meetings,
+    urls_notifications,
     urls_publication,
+    urls_ratings,
     urls_shop,
     urls_stats,
     views,
@@ -58,5 +63,10 @@ urlpatterns = [
     *urls_publication.urlpatterns,
     *urls_shop.urlpatterns,
     *urls_matters.urlpatterns,
+    *urls_meetings.urlpatterns,
+    *urls_ratings.urlpatterns,
+    *urls_notifications.urlpatterns,
+    *urls_boards.urlpatterns,
+    *urls_activities.urlpatterns,
     *urls_stats.urlpatterns,
 ]

@@ -1,0 +1,5 @@
+"""URLs for the notifications pages (included by linli/web/urls.py under the "web" namespace)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
