@@ -201,3 +201,13 @@ LOGGING = {
 }
 
 LINLI_SITE_NAME = _("邻里")
+
+# Map tiles for the location picker on "raise a matter" and the matter page (Leaflet, vendored).
+# Coordinates are stored as WGS-84, as phones' GPS and Open311 give them; use a WGS-84 tile
+# source (OpenStreetMap, Tianditu 天地图 with a key). Empty: no map, the fields stay.
+LINLI_MAP_TILE_URL = os.environ.get(
+    "LINLI_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)
+LINLI_MAP_ATTRIBUTION = os.environ.get("LINLI_MAP_ATTRIBUTION", "© OpenStreetMap contributors")
+# Where the map opens when a place has no location yet (和平社区, 荆州市沙市区).
+LINLI_MAP_CENTER = (30.3095, 112.2570)

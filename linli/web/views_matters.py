@@ -8,6 +8,7 @@ import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
@@ -123,6 +124,16 @@ def matter_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _map() -> dict[str, str]:
+    """The map settings for the location picker and view (no tiles: no map)."""
+    lat, lng = settings.LINLI_MAP_CENTER
+    return {
+        "tiles": settings.LINLI_MAP_TILE_URL,
+        "attribution": settings.LINLI_MAP_ATTRIBUTION,
+        "center": f"{lat},{lng}",
+    }
+
+
 def _decimal(raw: str) -> Decimal | None:
     raw = (raw or "").strip()
     if not raw:
@@ -188,6 +199,7 @@ def matter_new(request: HttpRequest) -> HttpResponse:
             "sources": sources,
             "data": data,
             "error": error,
+            "map": _map(),
         },
         status=400 if error else 200,
     )
@@ -247,6 +259,7 @@ def matter_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "following": following,
             "is_open": matter.state in OPEN_STATES,
             "can_adopt": matter.kind == MatterKind.SUGGESTION,
+            "map": _map(),
         },
     )
 

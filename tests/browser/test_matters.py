@@ -71,3 +71,41 @@ def test_resident_raises_a_matter_with_a_photo_on_a_phone(
     expect(page.get_by_test_id("timeline")).to_contain_text("物业已换灯泡")
     assert no_horizontal_overflow(page)
     shot(page, "settled")
+
+
+def test_resident_marks_the_place_on_the_map_or_uses_their_location(
+    page: Page, shot: Any, tree: Any, resident_user: Any, settings: Any
+) -> None:
+    # No tile server is reachable here: tiles 404, the map still takes clicks.
+    settings.LINLI_MAP_TILE_URL = "/static/no-tiles/{z}/{x}/{y}.png"
+    sign_in(page, resident_user)
+    page.goto("/matters/new/")
+    page.get_by_test_id("location").locator("summary").click()
+    picker = page.locator("[data-map-picker]")
+    expect(picker).to_be_visible()
+    page.wait_for_function("() => !!document.querySelector('[data-map-picker].leaflet-container')")
+    box = picker.bounding_box()
+    assert box is not None
+    picker.click(position={"x": box["width"] / 2 + 40, "y": box["height"] / 2})
+    lat = float(page.locator("#latitude").input_value())
+    lng = float(page.locator("#longitude").input_value())
+    # The map opens on 和平社区; a click near the middle lands within a few hundred metres.
+    assert abs(lat - 30.3095) < 0.01 and abs(lng - 112.2570) < 0.01
+    assert lng > 112.2570  # clicked right of the centre: further east
+    expect(page.locator(".leaflet-marker-icon")).to_have_count(1)
+    assert no_horizontal_overflow(page)
+    shot(page, "clicked")
+
+    # "Use my location": the phone's GPS fills the fields and moves the marker.
+    page.context.grant_permissions(["geolocation"])
+    page.context.set_geolocation({"latitude": 30.31234, "longitude": 112.26001})
+    page.get_by_role("button", name="用我现在的位置").click()
+    expect(page.locator("#latitude")).to_have_value("30.312340")
+    expect(page.locator("#longitude")).to_have_value("112.260010")
+    page.locator("#title").fill("健身器材旁的井盖松了")
+    page.get_by_role("button", name="提交").click()
+    expect(page.get_by_test_id("location")).to_have_text("30.312340, 112.260010")
+    expect(page.locator("[data-map-view] .leaflet-marker-icon")).to_have_count(1)
+    shot(page, "located")
+    m = Matter.objects.get(title="健身器材旁的井盖松了")
+    assert (str(m.latitude), str(m.longitude)) == ("30.312340", "112.260010")
