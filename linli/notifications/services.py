@@ -1,21 +1,41 @@
 """Writes for notifications: ``notify`` (called by other apps' services, inside their
-transaction, so a step and its notices commit together), ``notifications_mark_read`` and
-``notifications_send_digest`` (the daily e-mail)."""
+transaction, so a step and its notices commit together), ``notifications_mark_read``,
+``notifications_set_email`` (one's address for the digest) and
+``notifications_send_digest`` (the daily e-mail).
+
+Language: a notice is read by its recipient, not by whoever acted, so pass ``text`` as a
+callable (``lambda: _("…") % {...}``): ``notify`` evaluates it once per language among the
+recipients (``User.language``, else the site's default, Chinese). A plain string is stored as
+it is for everyone.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from linli.audit.services import audit_record
+from linli.core.errors import NotFound, ValidationFailed
+from linli.people.models import User
+
 from .models import Notification
+
+logger = logging.getLogger(__name__)
+
+Text = str | Callable[[], str]
+MAX_TEXT = 300
+MAX_URL = 200
+MAX_KEY = 120
 
 
 def _user_ids(users: Iterable[Any]) -> list[int]:
@@ -27,73 +47,176 @@ def _user_ids(users: Iterable[Any]) -> list[int]:
     return ids
 
 
+def _language(code: str) -> str:
+    return code or settings.LANGUAGE_CODE
+
+
+def _texts(text: Text, ids: list[int]) -> dict[int, str]:
+    """The text for each recipient, in their language when ``text`` is a callable."""
+    if not callable(text):
+        return dict.fromkeys(ids, str(text))
+    langs = dict(User.objects.filter(pk__in=ids).values_list("pk", "language"))
+    by_lang: dict[str, str] = {}
+    out: dict[int, str] = {}
+    for pk in ids:
+        lang = _language(langs.get(pk, ""))
+        if lang not in by_lang:
+            with translation.override(lang):
+                by_lang[lang] = str(text())
+        out[pk] = by_lang[lang]
+    return out
+
+
 def notify(
     users: Iterable[Any],
     *,
     kind: str,
-    text: str,
+    text: Text,
     url: str = "",
     key: str = "",
     exclude: Any = None,
     when: dt.datetime | None = None,
 ) -> int:
-    """Tell ``users`` (users or user ids; duplicates and ``exclude`` — usually the actor —
-    dropped) about something. With ``key`` a second call for the same user stores nothing.
-    Returns how many notifications were stored."""
-    skip = getattr(exclude, "pk", exclude)
-    ids = [pk for pk in _user_ids(users) if pk != skip]
+    """Tell ``users`` (users or user ids; duplicates and ``exclude`` — usually the actor, or
+    several of them as a list — dropped) about something. With ``key`` a second call for the
+    same user stores nothing. Returns how many notifications were stored."""
+    excluded = exclude if isinstance(exclude, list | tuple | set | frozenset) else [exclude]
+    skip = {getattr(e, "pk", e) for e in excluded if e is not None}
+    ids = [pk for pk in _user_ids(users) if pk not in skip]
     if not ids:
         return 0
+    if key:
+        existing = set(
+            Notification.objects.filter(user_id__in=ids, key=key[:MAX_KEY]).values_list(
+                "user_id", flat=True
+            )
+        )
+        ids = [pk for pk in ids if pk not in existing]
+        if not ids:
+            return 0
     now = when or timezone.now()
+    texts = _texts(text, ids)
     rows = [
-        Notification(user_id=pk, kind=kind, text=text[:300], url=url, key=key, created_at=now)
+        Notification(
+            user_id=pk,
+            kind=kind[:32],
+            text=texts[pk][:MAX_TEXT],
+            url=url[:MAX_URL],
+            key=key[:MAX_KEY],
+            created_at=now,
+        )
         for pk in ids
     ]
     if key:
-        existing = set(
-            Notification.objects.filter(user_id__in=ids, key=key).values_list("user_id", flat=True)
-        )
-        rows = [r for r in rows if r.user_id not in existing]
-        created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    else:
-        created = Notification.objects.bulk_create(rows)
-    return len(created)
+        # A concurrent run may have stored the same key meanwhile: the unique constraint
+        # keeps one, and ``ignore_conflicts`` leaves no pk on the rows, so count afresh.
+        before = Notification.objects.filter(user_id__in=ids, key=key[:MAX_KEY]).count()
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        return Notification.objects.filter(user_id__in=ids, key=key[:MAX_KEY]).count() - before
+    return len(Notification.objects.bulk_create(rows))
 
 
-def notifications_mark_read(*, actor: Any, ids: Iterable[int] | None = None) -> int:
-    """Mark the actor's notifications read (all of them when ``ids`` is None)."""
+def notifications_mark_read(
+    *, actor: Any, ids: Iterable[int] | None = None, now: dt.datetime | None = None
+) -> int:
+    """Mark the actor's notifications read (all of them when ``ids`` is None). Another
+    person's ids are ignored. Returns how many changed."""
+    if not getattr(actor, "pk", None):
+        return 0
     qs = Notification.objects.filter(user_id=actor.pk, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
-    return qs.update(read_at=timezone.now())
+    return qs.update(read_at=now or timezone.now())
+
+
+def notifications_set_email(*, actor: Any, email: str) -> User:
+    """Set (or clear, with an empty value) the actor's own e-mail address for the daily
+    digest. Audited; the address itself is not written to the audit row."""
+    if not getattr(actor, "pk", None) or not getattr(actor, "is_authenticated", False):
+        raise NotFound(_("找不到该账号"))
+    email = (email or "").strip()
+    if len(email) > 254:
+        raise ValidationFailed(_("电子邮箱太长"))
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationFailed(_("请填写有效的电子邮箱，例如 name@example.com")) from None
+    with transaction.atomic(durable=True):
+        user = User.objects.select_for_update().get(pk=actor.pk)
+        if user.email == email:
+            return user
+        had = bool(user.email)
+        user.email = email
+        user.save(update_fields=["email"])
+        audit_record(
+            actor=actor,
+            action="notifications.email",
+            target=user,
+            data={"had_email": had, "has_email": bool(email)},
+        )
+    actor.email = email
+    return user
+
+
+def _digest_body(user: User, items: list[Notification], base_url: str) -> tuple[str, str]:
+    with translation.override(_language(user.language)):
+        subject = _("邻里：您有 %(n)s 条新提醒") % {"n": len(items)}
+        lines = [f"· {n.text}" + (f"\n  {base_url}{n.url}" if n.url else "") for n in items]
+        body = "\n".join(
+            [
+                _("%(name)s，您好：") % {"name": user.name or user.phone},
+                "",
+                *lines,
+                "",
+                _("在邻里的“通知”页面可以查看全部提醒。"),
+                _("邻里"),
+            ]
+        )
+    return subject, body
 
 
 def notifications_send_digest(*, now: dt.datetime | None = None, base_url: str = "") -> int:
-    """E-mail each person with an address one message listing their unread notifications not
-    mailed yet (a daily digest instead of a flood). Idempotent: what was mailed is stamped, in
-    the same transaction as reading it. Returns the number of e-mails sent."""
+    """E-mail each active person with an address one message listing their unread
+    notifications not mailed yet (a daily digest instead of a flood), in their language.
+
+    Idempotent and safe to run twice at once: per person, the rows are claimed (locked,
+    skipping rows another run holds, and stamped ``emailed_at``) in a short transaction,
+    and the mail is sent after it commits, so no row lock is held during SMTP. A failed send
+    un-stamps its rows for the next run. Returns the number of e-mails sent."""
     now = now or timezone.now()
-    sent = 0
-    with transaction.atomic():
-        pending = list(
-            Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(emailed_at__isnull=True, read_at__isnull=True)
+    base_url = base_url.rstrip("/")
+    pending = Notification.objects.filter(
+        emailed_at__isnull=True, read_at__isnull=True, created_at__lte=now
+    )
+    user_ids = sorted(
+        set(
+            pending.filter(user__is_active=True)
             .exclude(user__email="")
-            .select_related("user")
-            .order_by("user_id", "created_at", "id")
+            .values_list("user_id", flat=True)
         )
-        by_user: dict[int, list[Notification]] = defaultdict(list)
-        for n in pending:
-            by_user[n.user_id].append(n)
-        for items in by_user.values():
-            user = items[0].user
-            with translation.override(user.language or settings.LANGUAGE_CODE):
-                subject = _("邻里：您有 %(n)s 条新提醒") % {"n": len(items)}
-                lines = [f"· {n.text}" + (f"  {base_url}{n.url}" if n.url else "") for n in items]
-                body = "\n".join(
-                    [_("%(name)s，您好：") % {"name": user.name}, "", *lines, "", _("邻里")]
-                )
+    )
+    users = User.objects.in_bulk(user_ids)
+    sent = 0
+    for uid in user_ids:
+        with transaction.atomic(durable=True):
+            items = list(
+                pending.select_for_update(skip_locked=True)
+                .filter(user_id=uid)
+                .order_by("created_at", "id")
+            )
+            if not items:
+                continue
+            Notification.objects.filter(pk__in=[n.pk for n in items]).update(emailed_at=now)
+        user = users[uid]
+        subject, body = _digest_body(user, items, base_url)
+        try:
             send_mail(subject, body, None, [user.email])
-            sent += 1
-        Notification.objects.filter(pk__in=[n.pk for n in pending]).update(emailed_at=now)
+        except Exception:
+            logger.exception("digest to user %s failed; will retry next run", uid)
+            Notification.objects.filter(pk__in=[n.pk for n in items], emailed_at=now).update(
+                emailed_at=None
+            )
+            continue
+        sent += 1
     return sent

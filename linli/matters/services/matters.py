@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,6 +19,9 @@ from linli.audit.services import audit_record
 from linli.core.actors import is_system
 from linli.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from linli.core.quarters import local_date
+from linli.notifications.services import Text, notify
+from linli.people.choices import Role
+from linli.people.models import Resident, RoleGrant
 from linli.places.choices import PlaceKind
 from linli.places.models import Place
 
@@ -92,6 +96,184 @@ def _clean_text(value: str, limit: int, message: str) -> str:
 def _case_number(community: Place, number: int, year: int) -> str:
     short = community.name.removesuffix("社区").removesuffix("村") or community.name
     return f"{short}-{year}-{number:04d}"
+
+
+# --- who a step concerns (notifications) ------------------------------------------------------
+#
+# Services tell people inside their own transaction (``notify`` writes rows; the daily digest
+# mails them later), never the actor themself. Texts are callables so each recipient reads
+# them in their own language.
+
+
+def matter_url(matter_id: int) -> str:
+    """The matter page's path, resolved by its URL name at run time (matters does not import
+    the web layer; the name is the contract)."""
+    return reverse("web:matter_detail", args=[matter_id])
+
+
+def _active_grants() -> Any:
+    return RoleGrant.objects.filter(revoked_at__isnull=True, user__is_active=True)
+
+
+def matter_watchers(matter: Matter) -> list[int]:
+    """The raiser (the resident it was raised for, too) and the matter's followers."""
+    ids = list(
+        MatterFollower.objects.filter(matter_id=matter.pk)
+        .order_by("pk")
+        .values_list("user_id", flat=True)
+    )
+    if matter.raised_by_id is not None:
+        ids.insert(0, matter.raised_by_id)
+    if matter.resident_id is not None:
+        ids.extend(
+            Resident.objects.filter(pk=matter.resident_id, user__isnull=False).values_list(
+                "user_id", flat=True
+            )
+        )
+    return list(dict.fromkeys(i for i in ids if i is not None))
+
+
+def building_leader_ids(building_id: int | None) -> list[int]:
+    if building_id is None:
+        return []
+    return list(
+        _active_grants()
+        .filter(role=Role.BUILDING_LEADER, place_id=building_id)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def community_staff_ids(community_id: int | None) -> list[int]:
+    """The community's staff and secretaries (not operators: they run the system)."""
+    if community_id is None:
+        return []
+    return list(
+        _active_grants()
+        .filter(role__in=[Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY], place_id=community_id)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def department_handler_ids(department_ids: Sequence[int]) -> list[int]:
+    """The handlers (部门经办人) of these departments."""
+    if not department_ids:
+        return []
+    return list(
+        _active_grants()
+        .filter(role=Role.DEPARTMENT_HANDLER, department_id__in=list(department_ids))
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def street_supervisor_ids(street: Place) -> list[int]:
+    """Supervisors on the street or on a district or city above it."""
+    places = [p for p in (street.pk, street.district_id, street.city_id) if p is not None]
+    return list(
+        _active_grants()
+        .filter(role=Role.SUPERVISOR, place_id__in=places)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def _case(matter: Matter) -> dict[str, str]:
+    return {"case": matter.case_number, "title": matter.title}
+
+
+def matter_notify(
+    users: Sequence[int],
+    matter: Matter,
+    *,
+    kind: str,
+    text: Text,
+    actor: Any = None,
+    key: str = "",
+    when: dt.datetime | None = None,
+) -> int:
+    """Tell ``users`` about a step on ``matter`` (linking to its page), never the actor."""
+    return notify(
+        users,
+        kind=kind,
+        text=text,
+        url=matter_url(matter.pk),
+        key=key,
+        exclude=_user_or_none(actor),
+        when=when,
+    )
+
+
+# What the raiser and followers read when their matter changes state (by the step taken).
+STEP_TEXTS: dict[str, Callable[[Matter, dict[str, Any]], str]] = {
+    A.ACCEPT: lambda m, x: _("事项 %(case)s「%(title)s」已受理") % _case(m),
+    A.SETTLE: lambda m, x: _("事项 %(case)s「%(title)s」已办结，欢迎评价办理情况") % _case(m),
+    A.ESCALATE: lambda m, x: (
+        _("事项 %(case)s「%(title)s」已上报到%(level)s")
+        % {**_case(m), "level": MatterLevel(m.level).label}
+    ),
+    A.DECIDE: lambda m, x: _("社区已对事项 %(case)s「%(title)s」作出决定") % _case(m),
+    A.DECLINE: lambda m, x: (
+        _("事项 %(case)s「%(title)s」不予受理：%(reason)s")
+        % {**_case(m), "reason": x.get("note", "")}
+    ),
+    A.REOPEN: lambda m, x: _("事项 %(case)s「%(title)s」已重新打开") % _case(m),
+    A.CLOSE: lambda m, x: _("事项 %(case)s「%(title)s」已关闭") % _case(m),
+    A.WITHDRAW: lambda m, x: _("事项 %(case)s「%(title)s」已撤回") % _case(m),
+}
+
+
+def _tell_step(
+    matter: Matter, actor: Any, action: str, note: str, when: dt.datetime | None
+) -> None:
+    """Inside the step's transaction: the raiser and followers hear of it; when a matter is
+    carried up to the compound or the community, that level's handlers (the community's
+    staff) hear of it too."""
+    make = STEP_TEXTS.get(action)
+    if make is None:
+        return
+    extra = {"note": note}
+    matter_notify(
+        matter_watchers(matter),
+        matter,
+        kind=f"matter.{action}",
+        text=lambda: make(matter, extra),
+        actor=actor,
+        when=when,
+    )
+    if action == A.ESCALATE:
+        matter_notify(
+            community_staff_ids(matter.community_id),
+            matter,
+            kind="matter.escalated",
+            text=lambda: (
+                _("事项 %(case)s「%(title)s」已上报到%(level)s，请处理")
+                % {**_case(matter), "level": MatterLevel(matter.level).label}
+            ),
+            actor=actor,
+            when=when,
+        )
+
+
+def _tell_raised(matter: Matter, actor: Any, when: dt.datetime | None) -> None:
+    """A new matter: its building's leaders hear of one raised at building level, the
+    community's staff of one raised at compound level."""
+    if matter.level == MatterLevel.BUILDING:
+        users = building_leader_ids(matter.place_id)
+    else:
+        users = community_staff_ids(matter.community_id)
+    matter_notify(
+        users,
+        matter,
+        kind="matter.raised",
+        text=lambda: (
+            _("%(place)s 有新事项 %(case)s「%(title)s」，请受理")
+            % {**_case(matter), "place": matter.place.name}
+        ),
+        actor=actor,
+        when=when,
+    )
 
 
 # --- raising ---------------------------------------------------------------------------------
@@ -203,6 +385,7 @@ def matter_raise(
                 place_id=place.pk,
                 data={"case": matter.case_number, "source": source},
             )
+            _tell_raised(matter, actor, now)
             return matter
     except BaseException:
         photos_discard(stored)
@@ -261,6 +444,7 @@ def _step(
             place_id=locked.place_id,
             data={"from": before, "to": target, "level": locked.level, **(data or {})},
         )
+        _tell_step(locked, actor, action, note, when)
     matter.refresh_from_db()
     return locked
 
@@ -442,6 +626,7 @@ def matter_merge(*, actor: Any, matter: Matter, into: Matter, note: str = "") ->
         dup.merged_into = keep
         dup.finished_at = timezone.now()
         dup.save()
+        told = matter_watchers(dup)
         moved = 0
         for f in list(MatterFollower.objects.filter(matter=dup)):
             _obj, created = MatterFollower.objects.get_or_create(matter=keep, user_id=f.user_id)
@@ -472,6 +657,19 @@ def matter_merge(*, actor: Any, matter: Matter, into: Matter, note: str = "") ->
             target=dup,
             place_id=dup.place_id,
             data={"into": keep.pk, "followers": moved},
+        )
+        matter_notify(
+            told,
+            keep,
+            kind="matter.merge",
+            text=lambda: (
+                _(
+                    "事项 %(case)s「%(title)s」与 %(into)s「%(into_title)s」重复，已合并，"
+                    "您将在 %(into)s 继续收到进展"
+                )
+                % {**_case(dup), "into": keep.case_number, "into_title": keep.title}
+            ),
+            actor=actor,
         )
     matter.refresh_from_db()
     return dup

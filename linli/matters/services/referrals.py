@@ -11,7 +11,7 @@ transaction. ``now`` back-dates a step (the demo's history); it defaults to the 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -22,13 +22,12 @@ from linli.audit.services import audit_record
 from linli.core.actors import is_system
 from linli.core.errors import Conflict, NotFound, ValidationFailed
 from linli.core.quarters import local_date
-from linli.core.workdays import add_workdays, is_workday
+from linli.core.workdays import WorkdayCalendar, add_workdays
 from linli.people.models import Department
 
 from .. import policies, workflows
 from ..choices import (
     MAX_EXTENSION_WORKDAYS,
-    REFERRAL_DUE_WORKDAYS,
     REFERRAL_OPEN_STATES,
     MatterAction,
     MatterLevel,
@@ -38,8 +37,18 @@ from ..choices import (
 )
 from ..locks import lock_matter
 from ..models import Matter, Referral
-from ..selectors import matter_get_for_actor
-from .matters import MAX_NOTE, _clean_text, _event, _user_or_none
+from ..selectors import calendar_for, matter_get_for_actor, matter_settings_for, referral_days
+from .matters import (
+    MAX_NOTE,
+    _case,
+    _clean_text,
+    _event,
+    _user_or_none,
+    community_staff_ids,
+    department_handler_ids,
+    matter_notify,
+    matter_watchers,
+)
 
 A = MatterAction
 S = MatterState
@@ -51,9 +60,20 @@ D = workflows.DEPARTMENT
 CHASED_STATES = [R.SENT, R.EXTENDED]
 
 
-def referral_due_on(referred_on: dt.date, kind: str) -> dt.date:
-    """The due date of a referral of ``kind`` made on ``referred_on`` (never a day off)."""
-    return add_workdays(referred_on, REFERRAL_DUE_WORKDAYS[kind])
+def referral_due_on(
+    referred_on: dt.date,
+    kind: str,
+    *,
+    community_id: int | None = None,
+    calendar: WorkdayCalendar | None = None,
+) -> dt.date:
+    """The due date of a referral of ``kind`` made on ``referred_on``: the community's
+    working days for that kind (``MatterSettings``, defaults while it has none), counted on
+    its calendar (the package plus operators' holidays and make-up days), so never a day off.
+    """
+    days = referral_days(matter_settings_for(community_id), kind)
+    cal = calendar if calendar is not None else calendar_for(community_id)
+    return add_workdays(referred_on, days, calendar=cal)
 
 
 def _lock(matter_id: int, referral_id: int | None = None) -> tuple[Matter, Referral | None]:
@@ -131,14 +151,15 @@ def matter_refer(
     if len(note) > MAX_NOTE:
         raise ValidationFailed(_("内容太长（不超过 %(n)s 字）") % {"n": MAX_NOTE})
     today = local_date(now)
+    calendar = calendar_for(seen.community_id)
     if due_on is not None:
         if due_on <= today:
             raise ValidationFailed(_("办理期限必须在今天之后"))
-        if not is_workday(due_on):
+        if not calendar.is_workday(due_on):
             raise ValidationFailed(
                 _("办理期限 %(day)s 是节假日或休息日，请选择工作日") % {"day": due_on.isoformat()}
             )
-    due = due_on or referral_due_on(today, kind)
+    due = due_on or referral_due_on(today, kind, community_id=seen.community_id, calendar=calendar)
     with transaction.atomic(durable=True):
         locked, _r = _lock(seen.pk)
         open_rows = list(
@@ -196,6 +217,28 @@ def matter_refer(
             place_id=locked.place_id,
             data={"departments": [d.pk for d in depts], "lead": lead.pk, "due_on": str(due)},
         )
+        matter_notify(
+            matter_watchers(locked),
+            locked,
+            kind="matter.refer",
+            text=lambda: (
+                _("事项 %(case)s「%(title)s」已转办给%(depts)s，%(due)s 前办理")
+                % {**_case(locked), "depts": "、".join(str(d) for d in depts), "due": due}
+            ),
+            actor=actor,
+            when=now,
+        )
+        matter_notify(
+            department_handler_ids([d.pk for d in depts]),
+            locked,
+            kind="referral.sent",
+            text=lambda: (
+                _("新转办事项 %(case)s「%(title)s」（%(kind)s），请在 %(due)s 前办理")
+                % {**_case(locked), "kind": ReferralKind(kind).label, "due": due}
+            ),
+            actor=actor,
+            when=now,
+        )
     matter.refresh_from_db()
     return made
 
@@ -244,6 +287,17 @@ def referral_answer(
             when=now,
         )
         _audit(actor, "answer", matter, row)
+        matter_notify(
+            community_staff_ids(matter.community_id),
+            matter,
+            kind="referral.answer",
+            text=lambda: (
+                _("%(dept)s 已答复事项 %(case)s「%(title)s」")
+                % {**_case(matter), "dept": row.department}
+            ),
+            actor=actor,
+            when=now,
+        )
     return row
 
 
@@ -277,7 +331,7 @@ def referral_extend(
         if local_date(now) > row.due_on:
             raise Conflict(_("已过办理期限（%(due)s），不能再申请延期") % {"due": row.due_on})
         _sign_if_new(matter, actor, row, now)
-        new_due = add_workdays(row.due_on, days)
+        new_due = add_workdays(row.due_on, days, calendar=calendar_for(matter.community_id))
         row.state = R.EXTENDED
         row.extension_reason = reason
         row.extended_due_on = new_due
@@ -294,6 +348,17 @@ def referral_extend(
             data={"referral": row.pk, "department": row.department_id, "due_on": str(new_due)},
         )
         _audit(actor, "extend", matter, row, due_on=str(new_due))
+        matter_notify(
+            [*community_staff_ids(matter.community_id), *matter_watchers(matter)],
+            matter,
+            kind="referral.extend",
+            text=lambda: (
+                _("%(dept)s 申请将事项 %(case)s「%(title)s」延期至 %(due)s：%(reason)s")
+                % {**_case(matter), "dept": row.department, "due": new_due, "reason": reason}
+            ),
+            actor=actor,
+            when=now,
+        )
     return row
 
 
@@ -325,6 +390,17 @@ def referral_return(
         else:
             _event(matter, actor, A.RETURN, kind=D, note=note, data=data, when=now)
         _audit(actor, "return", matter, row)
+        matter_notify(
+            community_staff_ids(matter.community_id),
+            matter,
+            kind="referral.return",
+            text=lambda: (
+                _("%(dept)s 退回了事项 %(case)s「%(title)s」：%(reason)s")
+                % {**_case(matter), "dept": row.department, "reason": reason}
+            ),
+            actor=actor,
+            when=now,
+        )
     return row
 
 
@@ -358,7 +434,40 @@ def referral_complete(
         row.handled_by = _user_or_none(actor)
         row.save()
         _audit(actor, "complete", matter, row)
+        matter_notify(
+            community_staff_ids(matter.community_id),
+            matter,
+            kind="referral.complete",
+            text=lambda: (
+                _("%(dept)s 已办结事项 %(case)s「%(title)s」")
+                % {**_case(matter), "dept": row.department}
+            ),
+            actor=actor,
+            when=now,
+        )
+        if row.lead:
+            matter_notify(
+                matter_watchers(matter),
+                matter,
+                kind="matter.complete",
+                text=lambda: (
+                    _("事项 %(case)s「%(title)s」已由%(dept)s办结，欢迎评价办理情况")
+                    % {**_case(matter), "dept": row.department}
+                ),
+                actor=actor,
+                when=now,
+            )
     return row
+
+
+def _chase_text(matter: Matter, due: dt.date) -> Callable[[], str]:
+    return lambda: (
+        _("催办：转办事项 %(case)s「%(title)s」已超过办理期限（%(due)s），请尽快办理")
+        % {
+            **_case(matter),
+            "due": due,
+        }
+    )
 
 
 def referral_chase(*, actor: Any, now: dt.datetime | None = None) -> list[Referral]:
@@ -397,5 +506,14 @@ def referral_chase(*, actor: Any, now: dt.datetime | None = None) -> list[Referr
                 data={"referral": row.pk, "department": row.department_id},
             )
             _audit(actor, "chase", matter, row)
+            due = row.current_due
+            matter_notify(
+                department_handler_ids([row.department_id]),
+                matter,
+                kind="referral.chase",
+                text=_chase_text(matter, due),
+                key=f"referral:{row.pk}:chase:{due}",
+                when=now,
+            )
             chased.append(row)
     return chased
