@@ -1,0 +1,827 @@
+"""The boards (看板, issue 5 item 9): a building leader's, community staff's, a department's
+and a supervisor's figures on matters, computed in the database (a fixed handful of
+aggregate queries whatever the number of matters; only the shown rows of the overdue table
+are read one by one, to count their working days).
+
+Whose board, and which rows it counts (the *scope*):
+
+- an **area board** for whoever may view matters on places (``policies.MatterAction.VIEW``:
+  a building leader — their buildings; community staff and secretaries — their community;
+  a supervisor — everything below their street, district or city). It counts the matters
+  whose place lies in that area, the referrals, ratings and rectifications of those
+  matters. (A leader's own resident view — their compound's matters, those they follow —
+  is not part of their board: the board is about the places they answer for.)
+- a **department board** for a department's handler (``部门经办人``), with no area role or
+  asking for it (``department=``): the matters referred to the department at some time, the
+  department's own referrals, and the ratings and rectifications of what it handled
+  (``Rating.department``).
+- anyone else (a resident, anonymous) has no board: ``NotFound``.
+
+A ``place`` narrows a board to the matters at or below it; it must lie within the area (for
+a department, within the department's own district/city); anything else is ``NotFound``.
+
+The figures, for a period ``start``..``end`` (dates, both inclusive, China time) and a
+``today`` (see also docs/boards.md):
+
+- **open matters (now)**: matters in an open state (``OPEN_STATES``: someone still owes the
+  resident something) as they stand today, whatever the period, by level (where each is
+  handled now: building, compound, community, department) and by age (day N, the day it was
+  raised being day 1, as on the matter's page: ≤ 7, 8–30, 31–90, > 90 days). On a department
+  board: the open matters that hold an open referral to the department.
+- **raised / finished in the period**: matters raised in the period; matters finished in
+  the period (``finished_at`` in it and now done, rated or closed; merged, declined and
+  rectifying ones are not "finished"). The monthly series counts the same by month.
+- **overdue referrals (now)**: open referrals (sent, answered, extended — not done, not
+  returned) whose current due date (the extended one if any) is before today; how overdue
+  in working days on the community's calendar (``workdays_between(due, today)``) and in
+  calendar days. An answered referral still counts: the due date is for the work, not for
+  a first answer.
+- **on-time rate**: referrals completed in the period that were completed on or before their
+  current due date (so an extension granted before the deadline moves it) / referrals
+  completed in the period. Returned referrals are not completed. A referral's completion is
+  the time on the matter's timeline of the last step its department reported on it (the
+  lead's 办结, a co-department's 办结 or answer); a co-department's referral closed with the
+  lead's report without an answer of its own is completed when the lead finished.
+- **problem rectification rate** (the service hall's "发现问题 539 个，整改 506 个"): problems
+  found = matters of kind 问题 raised in the period, not merged into another and not withdrawn
+  by their raiser; rectified = those of them now done, rated or closed. Declined ones stay
+  found and not rectified.
+- **bad-rating rectification rate**: rectifications (整改) opened in the period (by a bad
+  rating) that are done / rectifications opened in the period; with how many were done by
+  their deadline and how many open ones are past it today.
+- **satisfaction rate**: ratings of the handling (round 0) given in the period, not excluded
+  by an upheld appeal, that are 非常满意 or 满意 / those ratings. Ratings of a
+  rectification (round ≥ 1) have their own rate. By level: grouped by the level that handled
+  the matter (``Rating.handled_level``).
+- **by department**: open and overdue referrals now, and the on-time rate in the period.
+- **by community** (when the board spans more than one community: a supervisor's street,
+  district or city, or a department): raised, open, overdue referrals, on-time, problems
+  rectified, satisfaction per community.
+- **the calendar warning**: when the period, today or the due dates of the overdue referrals
+  fall in a year the ``chinesecalendar`` package does not cover yet, working days there rest
+  on weekends plus the holidays an operator entered (``CalendarDay``); the board says so.
+
+Rates are :class:`Rate` (numerator and denominator; the percentage a ``Decimal`` rounded half
+up to one place), never a division by zero: "506/539 · 93.9%", "0/0 · —".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce, TruncDate, TruncMonth
+from django.utils.translation import gettext as _
+
+from linli.core.actors import is_system
+from linli.core.errors import NotFound
+from linli.core.quarters import CHINA, start_of_day
+from linli.core.workdays import WorkdayCalendar, workdays_between
+from linli.people.models import Department
+from linli.places.choices import KIND_ORDER, PlaceKind
+from linli.places.models import Place
+from linli.places.models.place import within_any_q, within_q
+
+from . import policies
+from .choices import (
+    OPEN_STATES,
+    REFERRAL_OPEN_STATES,
+    MatterAction,
+    MatterKind,
+    MatterLevel,
+    MatterState,
+    ReferralState,
+)
+from .models import (
+    GOOD_LEVELS,
+    Matter,
+    MatterEvent,
+    Rating,
+    RatingLevel,
+    Rectification,
+    RectificationState,
+    Referral,
+)
+from .selectors import calendar_for
+
+S = MatterState
+FINISHED_DONE = sorted({S.DONE, S.RATED, S.CLOSED})  # finished with the work done
+OPEN = sorted(OPEN_STATES)
+REFERRAL_OPEN = sorted(REFERRAL_OPEN_STATES)
+MAX_PERIOD_DAYS = 5 * 366  # a board's period: at most five years (61 months on the chart)
+OVERDUE_SHOWN = 50  # rows of the overdue table (the count is of all of them)
+ABOVE_COMMUNITY = frozenset({PlaceKind.CITY, PlaceKind.DISTRICT, PlaceKind.STREET})
+
+AREA = "area"
+DEPARTMENT = "department"
+
+# Age buckets of open matters: (key, first day, last day or None).
+AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
+    ("d7", 1, 7),
+    ("d30", 8, 30),
+    ("d90", 31, 90),
+    ("older", 91, None),
+)
+
+
+# --- rates -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rate:
+    """numerator / denominator, shown with both: "506/539 · 93.9%"; "—" when nothing counts."""
+
+    numerator: int
+    denominator: int
+
+    @property
+    def percent(self) -> Decimal | None:
+        if not self.denominator:
+            return None
+        value = Decimal(self.numerator) * 100 / Decimal(self.denominator)
+        return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+    @property
+    def percent_text(self) -> str:
+        percent = self.percent
+        return "—" if percent is None else f"{percent}%"
+
+    @property
+    def fraction_text(self) -> str:
+        return f"{self.numerator}/{self.denominator}"
+
+    def __str__(self) -> str:
+        return f"{self.fraction_text} · {self.percent_text}"
+
+
+def _rate(row: dict[str, Any] | None, numerator: str, denominator: str) -> Rate:
+    row = row or {}
+    return Rate(int(row.get(numerator) or 0), int(row.get(denominator) or 0))
+
+
+# --- the scope ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardScope:
+    """Whose board: an area (``roots``: the places the actor views matters on) or the
+    ``departments`` the actor handles; ``place`` narrows it (None: all of it)."""
+
+    kind: str  # AREA or DEPARTMENT
+    roots: tuple[Place, ...]
+    departments: tuple[Department, ...] = ()
+    place: Place | None = None
+
+    @property
+    def title(self) -> str:
+        if self.place is not None:
+            return self.place.name
+        if self.kind == DEPARTMENT:
+            return "、".join(str(d) for d in self.departments)
+        return "、".join(p.name for p in self.roots)
+
+    @property
+    def spans_communities(self) -> bool:
+        """Whether the board covers more than one community (then a per-community table)."""
+        if self.place is not None:
+            return self.place.kind in ABOVE_COMMUNITY
+        if self.kind == DEPARTMENT:
+            return True
+        return len(self.roots) > 1 or any(p.kind in ABOVE_COMMUNITY for p in self.roots)
+
+    def _place_q(self, prefix: str) -> Q:
+        return within_q(self.place, prefix) if self.place is not None else Q()
+
+    def matters(self) -> QuerySet[Matter]:
+        if self.kind == DEPARTMENT:
+            referred = Referral.objects.filter(department__in=self.departments).values("matter_id")
+            return Matter.objects.filter(self._place_q("place__"), pk__in=referred)
+        return Matter.objects.filter(within_any_q(self.roots, "place__"), self._place_q("place__"))
+
+    def open_matters(self) -> QuerySet[Matter]:
+        rows = self.matters().filter(state__in=OPEN)
+        if self.kind == DEPARTMENT:
+            holding = Referral.objects.filter(
+                department__in=self.departments, state__in=REFERRAL_OPEN
+            ).values("matter_id")
+            rows = rows.filter(pk__in=holding)
+        return rows
+
+    def referrals(self) -> QuerySet[Referral]:
+        if self.kind == DEPARTMENT:
+            return Referral.objects.filter(
+                self._place_q("matter__place__"), department__in=self.departments
+            )
+        return Referral.objects.filter(
+            within_any_q(self.roots, "matter__place__"), self._place_q("matter__place__")
+        )
+
+    def ratings(self) -> QuerySet[Rating]:
+        if self.kind == DEPARTMENT:
+            return Rating.objects.filter(
+                self._place_q("matter__place__"), department__in=self.departments
+            )
+        return Rating.objects.filter(
+            within_any_q(self.roots, "matter__place__"), self._place_q("matter__place__")
+        )
+
+    def rectifications(self) -> QuerySet[Rectification]:
+        if self.kind == DEPARTMENT:
+            return Rectification.objects.filter(
+                self._place_q("matter__place__"), rating__department__in=self.departments
+            )
+        return Rectification.objects.filter(
+            within_any_q(self.roots, "matter__place__"), self._place_q("matter__place__")
+        )
+
+
+def _area_roots(actor: Any) -> list[Place]:
+    roots = policies.places_for(actor, policies.MatterAction.VIEW)
+    # A grant below another grant's place adds nothing.
+    return [p for p in roots if not any(p is not o and p.is_within(o) for o in roots)]
+
+
+def has_board(actor: Any) -> bool:
+    """Whether the actor has a board at all (for a menu link)."""
+    return bool(_area_roots(actor) or policies.handler_department_ids(actor))
+
+
+def board_scope(
+    actor: Any, *, place: Place | int | None = None, department: int | None = None
+) -> BoardScope:
+    """The actor's board: their area, or (``department=``, or with no area role) the
+    departments they handle; narrowed to ``place``. NotFound for anyone without a board, a
+    department they do not handle or a place outside the board."""
+    if is_system(actor):
+        raise NotFound(_("没有可查看的看板"))
+    roots = _area_roots(actor)
+    handled = policies.handler_department_ids(actor)
+    if department is not None:
+        if department not in handled:
+            raise NotFound(_("找不到该部门"))
+        scope = BoardScope(
+            DEPARTMENT, (), tuple(Department.objects.filter(pk=department).select_related("place"))
+        )
+    elif roots:
+        scope = BoardScope(AREA, tuple(roots))
+    elif handled:
+        scope = BoardScope(
+            DEPARTMENT,
+            (),
+            tuple(Department.objects.filter(pk__in=handled).select_related("place").order_by("pk")),
+        )
+    else:
+        raise NotFound(_("没有可查看的看板"))
+    if place is None:
+        return scope
+    if isinstance(place, int):
+        found = Place.objects.filter(pk=place).first()
+        if found is None:
+            raise NotFound(_("找不到该地点"))
+        place = found
+    allowed = scope.roots if scope.kind == AREA else tuple(d.place for d in scope.departments)
+    if place.kind == PlaceKind.HOUSEHOLD or not any(place.is_within(r) for r in allowed):
+        raise NotFound(_("找不到该地点"))
+    return BoardScope(scope.kind, scope.roots, scope.departments, place)
+
+
+def board_places(scope: BoardScope) -> list[Place]:
+    """The places offered by the board's place picker: for an area, each root and the
+    places two levels below it (a community: its compounds and buildings; a street: its
+    communities and their compounds); for a department, the communities of the matters
+    referred to it. Any place within the board may still be asked for by id."""
+    if scope.kind == DEPARTMENT:
+        ids = (
+            Matter.objects.filter(
+                pk__in=Referral.objects.filter(department__in=scope.departments).values("matter_id")
+            )
+            .values("community_id")
+            .distinct()
+        )
+        return list(Place.objects.filter(pk__in=ids).order_by("name", "pk"))
+    rows: list[Place] = []
+    for root in scope.roots:
+        depth = KIND_ORDER.index(root.kind)
+        kinds = [k for k in KIND_ORDER[depth : depth + 3] if k != PlaceKind.HOUSEHOLD]
+        found = Place.objects.filter(within_q(root), kind__in=kinds).order_by(
+            F("district_id").asc(nulls_first=True),
+            F("street_id").asc(nulls_first=True),
+            F("community_id").asc(nulls_first=True),
+            F("compound_id").asc(nulls_first=True),
+            F("building_id").asc(nulls_first=True),
+            "pk",
+        )
+        rows.extend(found[:500])
+    return rows
+
+
+# --- the figures -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgeBuckets:
+    d7: int = 0
+    d30: int = 0
+    d90: int = 0
+    older: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.d7 + self.d30 + self.d90 + self.older
+
+
+@dataclass(frozen=True)
+class LevelFigure:
+    level: str
+    label: str
+    open: AgeBuckets
+    raised: int  # raised in the period, now handled at this level
+    finished: int  # finished in the period at this level
+    satisfaction: Rate  # ratings in the period of matters handled at this level
+
+
+@dataclass(frozen=True)
+class OverdueReferral:
+    referral_id: int
+    matter_id: int
+    case_number: str
+    title: str
+    place_name: str
+    community_id: int
+    department: str
+    lead: bool
+    state: str
+    state_label: str
+    due_on: dt.date
+    current_due: dt.date
+    extended: bool
+    workdays_overdue: int
+    days_overdue: int
+
+
+@dataclass(frozen=True)
+class DepartmentFigure:
+    department_id: int
+    name: str
+    open: int
+    overdue: int
+    on_time: Rate
+
+
+@dataclass(frozen=True)
+class CommunityFigure:
+    community_id: int
+    name: str
+    raised: int
+    open: int
+    overdue: int
+    on_time: Rate
+    problems: Rate
+    satisfaction: Rate
+
+
+@dataclass(frozen=True)
+class MonthFigure:
+    month: dt.date  # the month's first day
+    raised: int
+    finished: int
+
+
+@dataclass(frozen=True)
+class LevelCount:
+    level: int
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class BoardFigures:
+    scope: BoardScope
+    start: dt.date
+    end: dt.date
+    today: dt.date
+    open_ages: AgeBuckets
+    by_level: tuple[LevelFigure, ...]
+    raised: int
+    finished: int
+    overdue_count: int
+    overdue: tuple[OverdueReferral, ...]  # the oldest first, at most OVERDUE_SHOWN
+    on_time: Rate
+    problems: Rate  # problems found in the period / rectified
+    rectifications: Rate  # rectifications opened in the period / done
+    rectifications_on_time: Rate  # of those done, done by the deadline
+    rectifications_overdue: int  # open rectifications past their deadline today
+    satisfaction: Rate
+    ratings_excluded: int
+    ratings_bad: int
+    rating_levels: tuple[LevelCount, ...]
+    rectification_satisfaction: Rate
+    by_month: tuple[MonthFigure, ...]
+    by_department: tuple[DepartmentFigure, ...]
+    by_community: tuple[CommunityFigure, ...] | None
+    uncovered_years: tuple[int, ...] = field(default=())
+
+    @property
+    def open_total(self) -> int:
+        return self.open_ages.total
+
+    @property
+    def calendar_warning(self) -> str:
+        if not self.uncovered_years:
+            return ""
+        return _(
+            "%(years)s 年的法定节假日安排尚未收录进日历数据，这些年份的工作日按周末加"
+            "管理员录入的节假日和调休计算，可能不准确。"
+        ) % {"years": "、".join(str(y) for y in self.uncovered_years)}
+
+
+def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start 00:00, the day after end 00:00) in China time."""
+    if end < start:
+        raise ValueError("end before start")
+    return start_of_day(start), start_of_day(end + dt.timedelta(days=1))
+
+
+def _between(name: str, start: dt.datetime, end: dt.datetime) -> Q:
+    return Q(**{f"{name}__gte": start, f"{name}__lt": end})
+
+
+def _grouped(qs: QuerySet[Any], key: str | None, **aggregates: Any) -> dict[Any, dict[str, Any]]:
+    """One aggregate row (``key`` None) or one row per value of ``key``."""
+    if key is None:
+        return {None: qs.aggregate(**aggregates)}
+    return {row.pop(key): row for row in qs.order_by().values(key).annotate(**aggregates)}
+
+
+def _referral_completed_at() -> Coalesce:
+    """When a done referral was completed, from the matter's timeline (see the docstring):
+    its department's last report on it, else the lead's completion, else the row's stamp."""
+    events = MatterEvent.objects.filter(matter_id=OuterRef("matter_id"))
+    own = (
+        events.annotate(referral_key=KeyTextTransform("referral", "data"))
+        .filter(
+            action__in=[MatterAction.COMPLETE, MatterAction.ANSWER],
+            referral_key=Cast(OuterRef("pk"), output_field=CharField()),
+        )
+        .order_by("-created_at", "-id")
+        .values("created_at")[:1]
+    )
+    closing = (
+        events.filter(action=MatterAction.COMPLETE, created_at__gte=OuterRef("referred_at"))
+        .order_by("created_at", "id")
+        .values("created_at")[:1]
+    )
+    return Coalesce(Subquery(own), Subquery(closing), F("updated_at"))
+
+
+def _completed_referrals(refs: QuerySet[Referral], start: dt.date, end: dt.date) -> QuerySet:
+    return (
+        refs.filter(state=ReferralState.DONE)
+        .annotate(
+            done_on=TruncDate(_referral_completed_at(), tzinfo=CHINA),
+            due=Coalesce("extended_due_on", "due_on"),
+        )
+        .filter(done_on__gte=start, done_on__lte=end)
+    )
+
+
+def _on_time(
+    refs: QuerySet[Referral], start: dt.date, end: dt.date, key: str | None
+) -> dict[Any, Rate]:
+    rows = _grouped(
+        _completed_referrals(refs, start, end),
+        key,
+        done=Count("id"),
+        on_time=Count("id", filter=Q(done_on__lte=F("due"))),
+    )
+    return {k: _rate(v, "on_time", "done") for k, v in rows.items()}
+
+
+def _overdue_q(today: dt.date) -> Q:
+    return Q(state__in=REFERRAL_OPEN, due_now__lt=today)
+
+
+def _with_due(refs: QuerySet[Referral]) -> QuerySet[Referral]:
+    return refs.annotate(due_now=Coalesce("extended_due_on", "due_on"))
+
+
+def _withdrawn() -> Q:
+    """Closed by the raiser withdrawing it, never done (a withdrawn problem was not found)."""
+    events = MatterEvent.objects.filter(matter_id=OuterRef("pk"))
+    return Exists(events.filter(action=MatterAction.WITHDRAW)) & ~Exists(
+        events.filter(to_state=S.DONE)
+    )
+
+
+def _problems(
+    matters: QuerySet[Matter], lo: dt.datetime, hi: dt.datetime, key: str | None
+) -> dict[Any, Rate]:
+    found = (
+        matters.filter(_between("raised_at", lo, hi), kind=MatterKind.PROBLEM)
+        .exclude(state=S.MERGED)
+        .exclude(Q(state=S.CLOSED) & _withdrawn())
+    )
+    rows = _grouped(
+        found, key, found=Count("id"), rectified=Count("id", filter=Q(state__in=FINISHED_DONE))
+    )
+    return {k: _rate(v, "rectified", "found") for k, v in rows.items()}
+
+
+def _satisfaction(
+    ratings: QuerySet[Rating], lo: dt.datetime, hi: dt.datetime, key: str | None
+) -> dict[Any, Rate]:
+    counted = ratings.filter(_between("created_at", lo, hi), round=0, excluded=False)
+    rows = _grouped(
+        counted, key, rated=Count("id"), good=Count("id", filter=Q(level__in=sorted(GOOD_LEVELS)))
+    )
+    return {k: _rate(v, "good", "rated") for k, v in rows.items()}
+
+
+def _age_counts(open_rows: QuerySet[Matter], today: dt.date) -> dict[Any, AgeBuckets]:
+    """Open matters by level and age bucket; day 1 is the day raised (today - N + 1)."""
+
+    def since(days: int) -> dt.datetime:  # the start of day ``days`` counting back from today
+        return start_of_day(today - dt.timedelta(days=days - 1))
+
+    buckets: dict[str, Q] = {}
+    for key, first, last in AGE_BUCKETS:
+        # Day 1 is every moment from the start of today on (a clock ahead included).
+        q = Q(raised_at__lt=since(first - 1)) if first > 1 else Q()
+        if last is not None:
+            q &= Q(raised_at__gte=since(last))
+        buckets[key] = q
+    rows = _grouped(open_rows, "level", **{k: Count("id", filter=q) for k, q in buckets.items()})
+    return {level: AgeBuckets(**{k: v or 0 for k, v in row.items()}) for level, row in rows.items()}
+
+
+def _months(start: dt.date, end: dt.date) -> list[dt.date]:
+    out, month = [], dt.date(start.year, start.month, 1)
+    while month <= end:
+        out.append(month)
+        month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return out
+
+
+def _month_counts(qs: QuerySet[Matter], field_name: str) -> dict[dt.date, int]:
+    rows = (
+        qs.order_by()
+        .annotate(m=TruncMonth(field_name, tzinfo=CHINA))
+        .values("m")
+        .annotate(n=Count("id"))
+    )
+    out: dict[dt.date, int] = {}
+    for row in rows:
+        moment = row["m"]
+        day = moment.astimezone(CHINA).date() if isinstance(moment, dt.datetime) else moment
+        out[dt.date(day.year, day.month, 1)] = row["n"]
+    return out
+
+
+def _overdue_rows(
+    refs: QuerySet[Referral], today: dt.date, limit: int
+) -> tuple[OverdueReferral, ...]:
+    rows = list(
+        refs.filter(_overdue_q(today))
+        .select_related("department", "matter", "matter__place")
+        .order_by("due_now", "referred_at", "pk")[:limit]
+    )
+    calendars: dict[int, WorkdayCalendar] = {}
+    out = []
+    for r in rows:
+        community_id = r.matter.community_id
+        if community_id not in calendars:
+            calendars[community_id] = calendar_for(community_id)
+        due = r.current_due
+        out.append(
+            OverdueReferral(
+                referral_id=r.pk,
+                matter_id=r.matter_id,
+                case_number=r.matter.case_number,
+                title=r.matter.title,
+                place_name=r.matter.place.name,
+                community_id=community_id,
+                department=str(r.department),
+                lead=r.lead,
+                state=r.state,
+                state_label=str(ReferralState(r.state).label),
+                due_on=r.due_on,
+                current_due=due,
+                extended=r.extended_due_on is not None,
+                workdays_overdue=workdays_between(due, today, calendar=calendars[community_id]),
+                days_overdue=(today - due).days,
+            )
+        )
+    return tuple(out)
+
+
+def _uncovered(
+    start: dt.date, end: dt.date, today: dt.date, overdue: Iterable[OverdueReferral]
+) -> tuple[int, ...]:
+    days = [start, end, today, *(r.current_due for r in overdue)]
+    return WorkdayCalendar().uncovered_years(min(days), max(days))
+
+
+def board_figures(
+    actor: Any,
+    *,
+    place: Place | int | None = None,
+    department: int | None = None,
+    start: dt.date,
+    end: dt.date,
+    today: dt.date,
+) -> BoardFigures:
+    """The actor's board (see :func:`board_scope`) for the period ``start``..``end``."""
+    return board_figures_for(
+        board_scope(actor, place=place, department=department), start=start, end=end, today=today
+    )
+
+
+def board_figures_for(
+    scope: BoardScope, *, start: dt.date, end: dt.date, today: dt.date
+) -> BoardFigures:
+    """The figures of a board whose scope is already decided (see the module docstring)."""
+    if end < start:
+        raise ValueError("end before start")
+    lo, hi = period_bounds(start, end)
+    matters = scope.matters()
+    refs = _with_due(scope.referrals())
+    ratings = scope.ratings()
+
+    # 1. Open matters now, by level and age.
+    ages = _age_counts(scope.open_matters(), today)
+    # 2. Raised and finished in the period, by level (and so in all).
+    raised = _grouped(matters.filter(_between("raised_at", lo, hi)), "level", n=Count("id"))
+    finished_rows = matters.filter(_between("finished_at", lo, hi), state__in=FINISHED_DONE)
+    finished = _grouped(finished_rows, "level", n=Count("id"))
+    # 3. Ratings: satisfaction in all and by handled level; the levels' distribution.
+    in_period = ratings.filter(_between("created_at", lo, hi))
+    rating_totals = in_period.aggregate(
+        rated=Count("id", filter=Q(round=0, excluded=False)),
+        good=Count("id", filter=Q(round=0, excluded=False, level__in=sorted(GOOD_LEVELS))),
+        n_excluded=Count("id", filter=Q(excluded=True)),
+        r_rated=Count("id", filter=Q(round__gte=1, excluded=False)),
+        r_good=Count("id", filter=Q(round__gte=1, excluded=False, level__in=sorted(GOOD_LEVELS))),
+        **{
+            f"l{lv}": Count("id", filter=Q(round=0, excluded=False, level=lv))
+            for lv in RatingLevel.values
+        },
+    )
+    by_handled = _satisfaction(ratings, lo, hi, "handled_level")
+    # 4. Referrals: overdue now, on time in the period, by department.
+    overdue = _overdue_rows(refs, today, OVERDUE_SHOWN)
+    dept_rows = _grouped(
+        refs,
+        "department_id",
+        open=Count("id", filter=Q(state__in=REFERRAL_OPEN)),
+        overdue=Count("id", filter=_overdue_q(today)),
+    )
+    dept_on_time = _on_time(refs, start, end, "department_id")
+    on_time = _on_time(refs, start, end, None)[None]
+    # 5. Rectification: problems found / rectified; rectifications opened / done.
+    problems = _problems(matters, lo, hi, None)[None]
+    rect = scope.rectifications()
+    rect_totals = _rectification_totals(rect, lo, hi)
+    rect_overdue = rect.filter(state=RectificationState.OPEN, due_on__lt=today).count()
+    # 6. The monthly series.
+    raised_by_month = _month_counts(matters.filter(_between("raised_at", lo, hi)), "raised_at")
+    finished_by_month = _month_counts(finished_rows, "finished_at")
+
+    by_level = tuple(
+        LevelFigure(
+            level=lv.value,
+            label=str(lv.label),
+            open=ages.get(lv.value, AgeBuckets()),
+            raised=raised.get(lv.value, {}).get("n", 0),
+            finished=finished.get(lv.value, {}).get("n", 0),
+            satisfaction=by_handled.get(lv.value, Rate(0, 0)),
+        )
+        for lv in MatterLevel
+    )
+    overdue_count = sum(int(r["overdue"] or 0) for r in dept_rows.values())
+    names = Department.objects.in_bulk(set(dept_rows) | set(dept_on_time))
+    by_department = tuple(
+        sorted(
+            (
+                DepartmentFigure(
+                    department_id=pk,
+                    name=str(names[pk]) if pk in names else str(pk),
+                    open=int(dept_rows.get(pk, {}).get("open") or 0),
+                    overdue=int(dept_rows.get(pk, {}).get("overdue") or 0),
+                    on_time=dept_on_time.get(pk, Rate(0, 0)),
+                )
+                for pk in set(dept_rows) | set(dept_on_time)
+            ),
+            key=lambda d: (-d.overdue, -d.open, d.name),
+        )
+    )
+    return BoardFigures(
+        scope=scope,
+        start=start,
+        end=end,
+        today=today,
+        open_ages=AgeBuckets(
+            **{k: sum(getattr(b, k) for b in ages.values()) for k, _f, _l in AGE_BUCKETS}
+        ),
+        by_level=by_level,
+        raised=sum(r["n"] for r in raised.values()),
+        finished=sum(r["n"] for r in finished.values()),
+        overdue_count=overdue_count,
+        overdue=overdue,
+        on_time=on_time,
+        problems=problems,
+        rectifications=_rate(rect_totals, "done", "opened"),
+        rectifications_on_time=_rate(rect_totals, "on_time", "done"),
+        rectifications_overdue=rect_overdue,
+        satisfaction=_rate(rating_totals, "good", "rated"),
+        ratings_excluded=int(rating_totals["n_excluded"] or 0),
+        ratings_bad=sum(int(rating_totals[f"l{lv}"] or 0) for lv in (1, 2)),
+        rating_levels=tuple(
+            LevelCount(lv.value, str(lv.label), int(rating_totals[f"l{lv.value}"] or 0))
+            for lv in RatingLevel
+        ),
+        rectification_satisfaction=_rate(rating_totals, "r_good", "r_rated"),
+        by_month=tuple(
+            MonthFigure(m, raised_by_month.get(m, 0), finished_by_month.get(m, 0))
+            for m in _months(start, end)
+        ),
+        by_department=by_department,
+        by_community=_by_community(scope, matters, refs, ratings, start, end, today)
+        if scope.spans_communities
+        else None,
+        uncovered_years=_uncovered(start, end, today, overdue),
+    )
+
+
+def _rectification_totals(
+    rect: QuerySet[Rectification], lo: dt.datetime, hi: dt.datetime
+) -> dict[str, Any]:
+    done = Q(state=RectificationState.DONE)
+    return (
+        rect.filter(_between("created_at", lo, hi))
+        .annotate(done_on=TruncDate("done_at", tzinfo=CHINA))
+        .aggregate(
+            opened=Count("id"),
+            done=Count("id", filter=done),
+            on_time=Count("id", filter=done & Q(done_on__lte=F("due_on"))),
+        )
+    )
+
+
+def _by_community(
+    scope: BoardScope,
+    matters: QuerySet[Matter],
+    refs: QuerySet[Referral],
+    ratings: QuerySet[Rating],
+    start: dt.date,
+    end: dt.date,
+    today: dt.date,
+) -> tuple[CommunityFigure, ...]:
+    """Per community of the board (every community in an area, even one with nothing; for a
+    department, the communities of the matters referred to it)."""
+    lo, hi = period_bounds(start, end)
+    if scope.kind == AREA:
+        within = scope.place if scope.place is not None else None
+        places = Place.objects.filter(
+            within_q(within) if within is not None else within_any_q(scope.roots),
+            kind=PlaceKind.COMMUNITY,
+        )
+    else:
+        places = Place.objects.filter(pk__in=matters.values("community_id").distinct())
+    communities = list(places.order_by("name", "pk"))
+    counts = _grouped(
+        matters,
+        "community_id",
+        raised=Count("id", filter=_between("raised_at", lo, hi)),
+    )
+    open_counts = _grouped(scope.open_matters(), "community_id", n=Count("id"))
+    overdue = _grouped(refs.filter(_overdue_q(today)), "matter__community_id", n=Count("id"))
+    on_time = _on_time(refs, start, end, "matter__community_id")
+    problems = _problems(matters, lo, hi, "community_id")
+    satisfaction = _satisfaction(ratings, lo, hi, "matter__community_id")
+    return tuple(
+        CommunityFigure(
+            community_id=c.pk,
+            name=c.name,
+            raised=int(counts.get(c.pk, {}).get("raised") or 0),
+            open=int(open_counts.get(c.pk, {}).get("n") or 0),
+            overdue=int(overdue.get(c.pk, {}).get("n") or 0),
+            on_time=on_time.get(c.pk, Rate(0, 0)),
+            problems=problems.get(c.pk, Rate(0, 0)),
+            satisfaction=satisfaction.get(c.pk, Rate(0, 0)),
+        )
+        for c in communities
+    )
