@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from linli.notifications.selectors import unread_count
 from linli.people import policies
 from linli.people.choices import Role
 from linli.people.models import Resident
@@ -34,4 +35,6 @@ def linli(request: HttpRequest) -> dict[str, Any]:
         "can_see_places": policies.can_anywhere(user, policies.Action.PLACE_VIEW)
         if user is not None and user.is_authenticated
         else False,
+        # The bell's badge in the header: one COUNT on an indexed (user, read_at) pair.
+        "unread_notifications": unread_count(user) if signed_in else 0,
     }
