@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "linli.notifications",
     "linli.points",
     "linli.matters",
+    "linli.activities",
     "linli.web",
     "linli.demo",
 ]
