@@ -188,8 +188,11 @@ class BoardScope:
 
     @property
     def title(self) -> str:
-        if self.place is not None:
-            return self.place.name
+        return self.place.name if self.place is not None else self.whole_title
+
+    @property
+    def whole_title(self) -> str:
+        """The board's name without the place filter: the area's places or departments."""
         if self.kind == DEPARTMENT:
             return "、".join(str(d) for d in self.departments)
         return "、".join(p.name for p in self.roots)

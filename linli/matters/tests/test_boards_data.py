@@ -44,6 +44,7 @@ def matter(
     finished: dt.datetime | None = None,
 ) -> Matter:
     n = next(_numbers)
+    assert place.community_id is not None
     return Matter.objects.create(
         community_id=place.community_id,
         place=place,
