@@ -15,10 +15,12 @@ from linli.matters.services.community_settings import MAX_NOTE, RANGES
 from .forms import NoColonLabels
 
 HELP = {
-    "quorum_percent": _("出席人数超过应到人数的这个百分比才能开会表决；法律要求过半数（50）。"),
+    "quorum_percent": _(
+        "出席人数超过应到人数的这个百分比才能开会表决；法律要求过半数（50），最高 99。"
+    ),
     "secret_ballot": _("勾选后，议事会表决不显示谁投了什么票。"),
-    "rectification_days": _("差评后整改的期限。"),
-    "flag_days": _("街道督办答复“办不成事”的期限。"),
+    "rectification_days": _("差评后整改的期限，2 到 15 个工作日。"),
+    "flag_days": _("街道督办答复“办不成事”的期限，1 到 30 个工作日。"),
     "reminder_days": _("到期前几个工作日提醒经办人；0 表示不提醒。"),
 }
 
