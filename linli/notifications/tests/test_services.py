@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 
 from linli.audit.models import AuditEvent
 from linli.core.errors import ValidationFailed
-from linli.matters.choices import MatterState
 from linli.notifications.models import Notification
 from linli.notifications.selectors import notifications_inbox, unread_count
 from linli.notifications.services import (
@@ -23,6 +22,7 @@ from linli.notifications.services import (
     notifications_set_email,
     notify,
 )
+from linli.people.choices import Role
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,11 +94,11 @@ def test_notify_with_a_key_from_two_runs_at_once_stores_one(people):
 
 def test_a_callable_text_is_read_in_each_recipients_language(people):
     a, b, _c = people
-    notify([a, b], kind="t", text=lambda: str(MatterState.ACCEPTED.label))
+    notify([a, b], kind="t", text=lambda: str(Role.BUILDING_LEADER.label))
     with translation.override("en"):
-        english = str(MatterState.ACCEPTED.label)
-    assert Notification.objects.get(user=a).text == "已受理"
-    assert Notification.objects.get(user=b).text == english == "Accepted"
+        english = str(Role.BUILDING_LEADER.label)
+    assert Notification.objects.get(user=a).text == "楼栋长"
+    assert Notification.objects.get(user=b).text == english == "Building leader"
 
 
 def test_texts_are_cut_to_the_columns(people):
@@ -184,14 +184,14 @@ def test_digest_skips_read_notices_and_inactive_people(people, mailoutbox):
 
 def test_digest_language_follows_the_person(people, mailoutbox):
     a, b, _c = people
-    notify([a, b], kind="t", text=lambda: str(MatterState.ACCEPTED.label))
+    notify([a, b], kind="t", text=lambda: str(Role.BUILDING_LEADER.label))
     notifications_send_digest()
     mail_b = next(m for m in mailoutbox if m.to == ["ysf@example.cn"])
     mail_a = next(m for m in mailoutbox if m.to == ["dzj@example.cn"])
     with translation.override("en"):
         subject_en = _("邻里：您有 %(n)s 条新提醒") % {"n": 1}
-    assert mail_b.subject == subject_en and "Accepted" in mail_b.body
-    assert mail_a.subject == "邻里：您有 1 条新提醒" and "已受理" in mail_a.body
+    assert mail_b.subject == subject_en and "Building leader" in mail_b.body
+    assert mail_a.subject == "邻里：您有 1 条新提醒" and "楼栋长" in mail_a.body
 
 
 def test_digest_only_takes_notices_up_to_now(people, mailoutbox):
