@@ -300,3 +300,19 @@ def test_a_city_operator_enters_a_holiday_for_every_community(client, tree, outs
     client.force_login(outsider)
     page = client.get(reverse("web:calendar_days"), {"year": UNCOVERED}).content.decode()
     assert day.isoformat() in page and 'data-testid="delete-override"' not in page
+
+
+def test_inbox_queries_do_not_grow_with_notifications(client, resident_user):
+    client.force_login(resident_user)
+    url = reverse("web:notification_list")
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    notify([resident_user], kind="t", text="一")
+    few = count()
+    for i in range(20):
+        notify([resident_user], kind="t", text=f"提醒{i}")
+    assert count() == few

@@ -50,17 +50,18 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         now = parse_now(options["now"])
+        local = timezone.localtime(now)
         if options["action"] == "chase":
             chased = referral_chase(actor=SYSTEM, now=now)
             for r in chased:
                 self.stdout.write(
                     f"chased referral {r.pk} (matter {r.matter_id}, due {r.current_due})"
                 )
-            self.stdout.write(f"{len(chased)} referral(s) chased as of {now:%Y-%m-%d %H:%M}")
+            self.stdout.write(f"{len(chased)} referral(s) chased as of {local:%Y-%m-%d %H:%M}")
         else:
             counts = reminders_send(actor=SYSTEM, now=now)
             self.stdout.write(
-                f"{counts.total} reminder(s) as of {now:%Y-%m-%d %H:%M}: "
+                f"{counts.total} reminder(s) as of {local:%Y-%m-%d %H:%M}: "
                 f"{counts.referrals} referral, {counts.rectifications} rectification, "
                 f"{counts.flags} flag"
             )
