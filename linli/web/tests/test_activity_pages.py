@@ -1,0 +1,530 @@
+"""Volunteer activity pages: the policy matrix for every page × persona (another community's
+activity is 404), and the flows through them — sign-up, the organiser's QR code and the
+scan it opens (expired, forged, another activity's), manual sign-in, closing with points,
+the record, the certificate and its check page, corrections, export, the team page."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from linli.activities.models import Activity, Attendance, Certificate, Correction, ServiceHours
+from linli.activities.services import (
+    activity_publish,
+    attendance_scan,
+    hours_add,
+    signup_create,
+)
+from linli.activities.tests import conftest as activity_fixtures
+from linli.activities.tokens import make_token
+from linli.audit.models import AuditEvent
+from linli.people.models import Resident
+from linli.points.models import Award
+from linli.points.selectors import resident_balance
+
+pytestmark = pytest.mark.django_db
+
+# The activities app's fixtures: the 义务巡逻队, its leader, 代正菊 as a member.
+team = activity_fixtures.team
+team_leader = activity_fixtures.team_leader
+member = activity_fixtures.member
+
+PERSONAS = [
+    "anonymous",
+    "resident_user",
+    "team_leader",
+    "staff",
+    "secretary",
+    "supervisor",
+    "outsider",
+]
+
+# anonymous, resident (a patrol member), team leader, staff, secretary, supervisor, outsider
+MATRIX = {
+    "activity_list": [302, 200, 200, 200, 200, 200, 200],
+    "activity_new": [302, 404, 200, 200, 200, 404, 200],
+    "activity_detail": [302, 200, 200, 200, 200, 200, 404],
+    "activity_detail_other": [302, 404, 404, 404, 404, 200, 200],
+    "activity_organise": [302, 404, 200, 200, 200, 404, 404],
+    "activity_organise_other": [302, 404, 404, 404, 404, 404, 200],
+    "activity_qr": [302, 404, 200, 200, 200, 404, 404],
+    "activity_scan": [302, 200, 409, 409, 409, 409, 404],
+    "activity_signup": [302, 302, 302, 302, 302, 302, 404],
+    "activity_attend": [302, 404, 302, 302, 302, 404, 404],
+    "activity_close": [302, 404, 302, 302, 302, 404, 404],
+    "volunteer_record": [302, 200, 200, 404, 404, 404, 404],
+    "volunteer_record_of": [302, 200, 404, 200, 200, 404, 404],
+    "volunteer_certificate": [302, 200, 404, 200, 200, 404, 404],
+    "volunteer_check": [200, 200, 200, 200, 200, 200, 200],
+    "volunteer_hours": [302, 404, 404, 200, 200, 404, 200],
+    "volunteer_export": [302, 404, 404, 200, 200, 404, 200],
+    "volunteer_hours_add": [302, 404, 404, 200, 200, 404, 404],
+    "volunteer_corrections": [302, 404, 404, 200, 200, 404, 200],
+    "team_list": [302, 200, 200, 200, 200, 404, 404],
+    "team_detail": [302, 200, 200, 200, 200, 404, 404],
+}
+POSTS = {"activity_signup", "activity_attend", "activity_close"}
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def live(tree, team, team_leader, patrol_rule):
+    """Tonight's patrol: started half an hour ago, ends in an hour and a half."""
+    now = timezone.now()
+    return activity_publish(
+        actor=team_leader,
+        community=tree.heping,
+        place=tree.compound1,
+        team=team,
+        title="今晚夜间巡逻",
+        starts_at=now - dt.timedelta(minutes=30),
+        ends_at=now + dt.timedelta(minutes=90),
+        capacity=5,
+        rule=patrol_rule,
+        points=10,
+        now=now - dt.timedelta(days=3),
+    )
+
+
+@pytest.fixture
+def upcoming(tree, staff, patrol_rule):
+    now = timezone.now()
+    return activity_publish(
+        actor=staff,
+        community=tree.heping,
+        title="周末大扫除",
+        starts_at=now + dt.timedelta(days=2),
+        ends_at=now + dt.timedelta(days=2, hours=2),
+        capacity=2,
+    )
+
+
+@pytest.fixture
+def elsewhere(tree, outsider):
+    now = timezone.now()
+    return activity_publish(
+        actor=outsider,
+        community=tree.other,
+        title="胜利社区清扫",
+        starts_at=now - dt.timedelta(minutes=10),
+        ends_at=now + dt.timedelta(hours=1),
+        capacity=5,
+    )
+
+
+@pytest.fixture
+def signed_up(live, resident_user, member):
+    signup_create(actor=resident_user, activity=live, now=live.starts_at - dt.timedelta(hours=1))
+    return live
+
+
+@pytest.fixture
+def with_hours(dzj, staff):
+    return hours_add(
+        actor=staff,
+        resident=dzj,
+        served_on=timezone.localdate() - dt.timedelta(days=10),
+        title="春节慰问独居老人",
+        half_hours=4,
+        evidence_note="纸质签到表",
+    )
+
+
+def _as(request, client, persona):
+    if persona != "anonymous":
+        client.force_login(request.getfixturevalue(persona))
+    return client
+
+
+def _scan(live, direction="in", at=None):
+    token = make_token(live.pk, direction, at or timezone.now())
+    return reverse("web:activity_scan", args=[live.pk, direction, token])
+
+
+@pytest.mark.parametrize("page", list(MATRIX))
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_activity_page_matrix(
+    request, client, tree, signed_up, elsewhere, dzj, with_hours, page, persona
+):
+    live = signed_up
+    urls = {
+        "activity_list": reverse("web:activity_list"),
+        "activity_new": reverse("web:activity_new"),
+        "activity_detail": reverse("web:activity_detail", args=[live.pk]),
+        "activity_detail_other": reverse("web:activity_detail", args=[elsewhere.pk]),
+        "activity_organise": reverse("web:activity_organise", args=[live.pk]),
+        "activity_organise_other": reverse("web:activity_organise", args=[elsewhere.pk]),
+        "activity_qr": reverse("web:activity_qr", args=[live.pk, "in"]),
+        "activity_scan": _scan(live),
+        "activity_signup": reverse("web:activity_signup", args=[live.pk]),
+        "activity_attend": reverse("web:activity_attend", args=[live.pk, "in"]),
+        "activity_close": reverse("web:activity_close", args=[live.pk]),
+        "volunteer_record": reverse("web:volunteer_record"),
+        "volunteer_record_of": reverse("web:volunteer_record_of", args=[dzj.pk]),
+        "volunteer_certificate": reverse("web:volunteer_certificate", args=[dzj.pk]),
+        "volunteer_check": reverse("web:volunteer_check") + "?code=ABCD-EFGH-JKMN",
+        "volunteer_hours": reverse("web:volunteer_hours"),
+        "volunteer_export": reverse("web:volunteer_export"),
+        "volunteer_hours_add": reverse("web:volunteer_hours_add", args=[dzj.pk]),
+        "volunteer_corrections": reverse("web:volunteer_corrections"),
+        "team_list": reverse("web:team_list"),
+        "team_detail": reverse("web:team_detail", args=[live.team_id]),
+    }
+    c = _as(request, client, persona)
+    url = urls[page]
+    data = {"resident": dzj.pk} if page == "activity_attend" else {}
+    resp = c.post(url, data) if page in POSTS else c.get(url)
+    expected = MATRIX[page][PERSONAS.index(persona)]
+    assert resp.status_code == expected, (page, persona, resp.status_code)
+    if expected == 302 and persona == "anonymous":
+        assert "/login/" in resp["Location"]
+
+
+def test_refused_page_actions_change_nothing(client, signed_up, resident_user, outsider, dzj):
+    live = signed_up
+    before = (
+        Attendance.objects.count(),
+        Award.objects.count(),
+        Activity.objects.get(pk=live.pk).status,
+    )
+    client.force_login(resident_user)
+    client.post(reverse("web:activity_close", args=[live.pk]))
+    client.post(reverse("web:activity_attend", args=[live.pk, "in"]), {"resident": dzj.pk})
+    client.force_login(outsider)
+    client.post(reverse("web:activity_close", args=[live.pk]))
+    assert (
+        Attendance.objects.count(),
+        Award.objects.count(),
+        Activity.objects.get(pk=live.pk).status,
+    ) == before
+
+
+def test_sign_up_and_withdraw_on_the_page(client, tree, upcoming, resident_user, dzj):
+    client.force_login(resident_user)
+    page = client.get(reverse("web:activity_detail", args=[upcoming.pk])).content.decode()
+    assert 'data-testid="signup"' in page
+    resp = client.post(reverse("web:activity_signup", args=[upcoming.pk]), follow=True)
+    assert "报名成功" in resp.content.decode()
+    assert 'data-testid="withdraw"' in resp.content.decode()
+    resp = client.post(reverse("web:activity_signup", args=[upcoming.pk]), follow=True)
+    assert "已经报名了" in resp.content.decode()  # refused, said clearly
+    resp = client.post(reverse("web:activity_withdraw", args=[upcoming.pk]), follow=True)
+    assert "已取消报名" in resp.content.decode()
+
+
+def test_full_activity_offers_the_waiting_list(client, tree, upcoming, resident_user):
+    from linli.activities.tests.conftest import make_resident
+
+    for n in (1, 2):
+        signup_create(actor=make_resident(tree, n).user, activity=upcoming)
+    client.force_login(resident_user)
+    page = client.get(reverse("web:activity_detail", args=[upcoming.pk])).content.decode()
+    assert "名额已满，加入候补" in page
+    resp = client.post(reverse("web:activity_signup", args=[upcoming.pk]), follow=True)
+    assert "候补名单" in resp.content.decode()
+
+
+def test_organiser_screen_qr_and_scan_round_trip(
+    client, signed_up, team_leader, resident_user, dzj
+):
+    live = signed_up
+    client.force_login(team_leader)
+    page = client.get(reverse("web:activity_organise", args=[live.pk]) + "?d=in").content.decode()
+    assert "<svg" in page and 'hx-trigger="every 15s"' in page
+    url = re.search(r'data-url="([^"]+)"', page).group(1)
+    assert f"/activities/{live.pk}/scan/in/" in url
+    partial = client.get(reverse("web:activity_qr", args=[live.pk, "out"]))
+    assert "扫码签退" in partial.content.decode() and "<html" not in partial.content.decode()
+
+    client.force_login(resident_user)
+    path = url.split("testserver", 1)[1]
+    resp = client.get(path)
+    assert resp.status_code == 200 and "签到成功" in resp.content.decode()
+    again = client.get(path)
+    assert again.status_code == 409 and "已经签到过了" in again.content.decode()
+    out = client.get(_scan(live, "out"))
+    assert out.status_code == 200 and "签退成功" in out.content.decode()
+    row = Attendance.objects.get(activity=live, resident=dzj)
+    assert row.signed_out_at is not None and not row.in_manual
+
+
+def test_bad_tokens_are_refused_clearly(client, tree, signed_up, resident_user, team_leader, team):
+    live = signed_up
+    client.force_login(resident_user)
+    old = _scan(live, "in", timezone.now() - dt.timedelta(minutes=3))
+    resp = client.get(old)
+    assert resp.status_code == 400 and "过期" in resp.content.decode()
+    forged = reverse("web:activity_scan", args=[live.pk, "in", "eyJhIjoxfQ:forged:sig"])
+    resp = client.get(forged)
+    assert resp.status_code == 400 and "二维码无效" in resp.content.decode()
+    other = activity_publish(
+        actor=team_leader,
+        community=tree.heping,
+        team=team,
+        title="另一场巡逻",
+        starts_at=live.starts_at,
+        ends_at=live.ends_at,
+        capacity=5,
+    )
+    token = make_token(other.pk, "in", timezone.now())
+    resp = client.get(reverse("web:activity_scan", args=[live.pk, "in", token]))
+    assert resp.status_code == 400 and "另一场活动" in resp.content.decode()
+    resp = client.get(_scan(live, "out"))
+    assert resp.status_code == 409 and "还没有签到" in resp.content.decode()
+    assert not Attendance.objects.exists()
+
+
+def test_scanning_before_signing_in_counts_after_login(client, signed_up, resident_user, dzj):
+    live = signed_up
+    url = _scan(live)
+    resp = client.get(url)
+    assert resp.status_code == 302 and "/login/" in resp["Location"]
+    client.force_login(resident_user)  # the session (and the remembered scan) is kept
+    resp = client.get(url)
+    assert resp.status_code == 200 and "签到成功" in resp.content.decode()
+    assert Attendance.objects.filter(activity=live, resident=dzj).exists()
+
+
+def test_anonymous_bad_token_is_refused_without_login(client, signed_up):
+    resp = client.get(reverse("web:activity_scan", args=[signed_up.pk, "in", "nonsense"]))
+    assert resp.status_code == 400 and "二维码无效" in resp.content.decode()
+
+
+def test_manual_sign_in_close_and_points(client, tree, signed_up, team_leader, dzj):
+    live = signed_up
+    client.force_login(team_leader)
+    url = reverse("web:activity_organise", args=[live.pk])
+    resp = client.post(
+        reverse("web:activity_attend", args=[live.pk, "in"]), {"resident": dzj.pk}, follow=True
+    )
+    assert "已为 代正菊 代签到" in resp.content.decode()
+    row = Attendance.objects.get(activity=live, resident=dzj)
+    assert row.in_manual and row.in_by == team_leader
+    resp = client.post(reverse("web:activity_close", args=[live.pk]), follow=True)
+    assert "没有签退" in resp.content.decode()
+    # Sign out everyone still in (now), then close.
+    resp = client.post(reverse("web:activity_sign_out_all", args=[live.pk]), follow=True)
+    assert "已为 1 人代签退" in resp.content.decode()
+    row.refresh_from_db()
+    assert row.out_manual and row.out_by == team_leader
+    resp = client.post(reverse("web:activity_close", args=[live.pk]), follow=True)
+    html = resp.content.decode()
+    assert "活动已结束" in html
+    live.refresh_from_db()
+    assert live.status == "closed"
+    # Half an hour in: 30 of 120 minutes, below 60 %: no points, said on the list.
+    row.refresh_from_db()
+    assert row.counts is False and resident_balance(dzj) == 0
+    resp = client.post(reverse("web:activity_close", args=[live.pk]), follow=True)
+    assert "无需重复操作" in resp.content.decode()
+    assert client.get(url).status_code == 200
+
+
+def test_closed_patrol_pays_points_through_the_page(
+    client, tree, team, team_leader, patrol_rule, resident_user, dzj, member
+):
+    now = timezone.now()
+    past = activity_publish(
+        actor=team_leader,
+        community=tree.heping,
+        team=team,
+        title="昨晚巡逻",
+        starts_at=now - dt.timedelta(hours=3),
+        ends_at=now - dt.timedelta(hours=1),
+        capacity=5,
+        rule=patrol_rule,
+        now=now - dt.timedelta(days=2),
+    )
+    signup_create(actor=resident_user, activity=past, now=now - dt.timedelta(days=1))
+    for direction, at in (("in", past.starts_at), ("out", past.ends_at)):
+        attendance_scan(
+            actor=resident_user,
+            activity=past,
+            direction=direction,
+            token=make_token(past.pk, direction, at),
+            now=at,
+        )
+    client.force_login(team_leader)
+    resp = client.post(reverse("web:activity_close", args=[past.pk]), follow=True)
+    assert "1 人获得积分（共 10 分）" in resp.content.decode()
+    assert resident_balance(dzj) == 10
+    client.post(reverse("web:activity_close", args=[past.pk]))
+    assert resident_balance(dzj) == 10 and Award.objects.count() == 1
+    # The resident sees it on the activity and in the record.
+    client.force_login(resident_user)
+    html = client.get(reverse("web:activity_detail", args=[past.pk])).content.decode()
+    assert "服务时长 2 小时" in html and "积分 +10" in html
+    record = client.get(reverse("web:volunteer_record")).content.decode()
+    assert "昨晚巡逻" in record and 'data-testid="total-hours">2<' in record
+
+
+def test_certificate_pdf_and_public_check(client, resident_user, dzj, with_hours):
+    client.force_login(resident_user)
+    resp = client.get(reverse("web:volunteer_certificate", args=[dzj.pk]))
+    assert resp["Content-Type"] == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(resp.content)).pages)
+    flat = text.replace(" ", "").replace("\n", "")
+    cert = Certificate.objects.get(resident=dzj)
+    assert "代正菊" in flat and "累计志愿服务时长2小时" in flat and "补录" in flat
+    code = "-".join(cert.code[i : i + 4] for i in range(0, 12, 4))
+    assert code in flat
+    client.logout()
+    ok = client.get(reverse("web:volunteer_check"), {"code": code.lower()})
+    html = ok.content.decode()
+    assert 'data-ok="1"' in html and "代*菊" in html and "代正菊" not in html and "2 小时" in html
+    bad = client.get(reverse("web:volunteer_check"), {"code": "ABCD-EFGH-JKMN"})
+    assert 'data-ok="0"' in bad.content.decode() and "伪造" in bad.content.decode()
+    malformed = client.get(reverse("web:volunteer_check"), {"code": "12"})
+    assert "12 位" in malformed.content.decode()
+
+
+def test_no_certificate_without_hours(client, resident_user, dzj):
+    client.force_login(resident_user)
+    resp = client.get(reverse("web:volunteer_certificate", args=[dzj.pk]), follow=True)
+    assert "还没有志愿服务时长" in resp.content.decode()
+
+
+def test_corrections_through_the_pages(client, resident_user, staff, dzj, with_hours):
+    client.force_login(resident_user)
+    resp = client.post(
+        reverse("web:volunteer_correction_new"), {"text": "2月巡逻漏记一次，约2小时"}, follow=True
+    )
+    assert "已提交更正申请" in resp.content.decode()
+    correction = Correction.objects.get(resident=dzj)
+    client.force_login(staff)
+    queue = client.get(reverse("web:volunteer_corrections")).content.decode()
+    assert "2月巡逻漏记一次" in queue
+    resp = client.post(
+        reverse("web:volunteer_correction_settle", args=[correction.pk]),
+        {"decision": "accept", "hours": "2", "answer": "队长核实"},
+        follow=True,
+    )
+    assert "已处理" in resp.content.decode()
+    assert ServiceHours.objects.get(correction=correction).half_hours == 4
+    record = client.get(reverse("web:volunteer_record_of", args=[dzj.pk])).content.decode()
+    assert "更正" in record and 'data-testid="total-hours">4<' in record
+
+
+def test_staff_add_hours_needs_evidence(client, staff, dzj):
+    client.force_login(staff)
+    url = reverse("web:volunteer_hours_add", args=[dzj.pk])
+    day = (timezone.localdate() - dt.timedelta(days=3)).isoformat()
+    resp = client.post(
+        url, {"served_on": day, "title": "陪老人看病", "hours": "1.5", "evidence_note": ""}
+    )
+    assert resp.status_code == 400 and not ServiceHours.objects.exists()
+    resp = client.post(
+        url, {"served_on": day, "title": "陪老人看病", "hours": "1.2", "evidence_note": "x"}
+    )
+    assert resp.status_code == 400 and "半小时" in resp.content.decode()
+    resp = client.post(
+        url,
+        {"served_on": day, "title": "陪老人看病", "hours": "1.5", "evidence_note": "医院挂号单"},
+    )
+    assert resp.status_code == 302
+    line = ServiceHours.objects.get()
+    assert line.kind == "added" and line.half_hours == 3
+
+
+def test_export_is_audited(client, staff, with_hours):
+    client.force_login(staff)
+    resp = client.get(reverse("web:volunteer_export"))
+    assert resp.status_code == 200 and resp["Content-Type"].startswith("application/vnd.openxml")
+    assert (
+        AuditEvent.objects.filter(action="activities.hours_export", actor_id=staff.pk).count() == 1
+    )
+    page = client.get(reverse("web:volunteer_hours")).content.decode()
+    assert "代正菊" in page
+
+
+def test_team_page_hours_for_leader_not_for_members(
+    client, signed_up, team_leader, resident_user, with_hours
+):
+    live = signed_up
+    url = reverse("web:team_detail", args=[live.team_id])
+    client.force_login(team_leader)
+    html = client.get(url).content.decode()
+    assert 'data-testid="team-members"' in html and "代正菊" in html and "今晚夜间巡逻" in html
+    client.force_login(resident_user)
+    html = client.get(url).content.decode()
+    assert 'data-testid="team-members"' not in html and "今晚夜间巡逻" in html
+
+
+def test_publish_through_the_page_weekly(client, tree, team, team_leader, patrol_rule):
+    client.force_login(team_leader)
+    page = client.get(reverse("web:activity_new")).content.decode()
+    assert "义务巡逻队" in page
+    day = timezone.localdate() + dt.timedelta(days=1)
+    resp = client.post(
+        reverse("web:activity_new"),
+        {
+            "community": tree.heping.pk,
+            "title": "周二夜间巡逻",
+            "place": tree.compound1.pk,
+            "team": team.pk,
+            "day": day.isoformat(),
+            "start_time": "19:30",
+            "end_time": "21:30",
+            "capacity": "12",
+            "signup_required": "on",
+            "rule": patrol_rule.pk,
+            "points_basis": "per_activity",
+            "points": "",
+            "repeat_weekly": "on",
+            "repeat_until": (day + dt.timedelta(days=27)).isoformat(),
+        },
+    )
+    assert resp.status_code == 302
+    created = Activity.objects.filter(title="周二夜间巡逻").order_by("starts_at")
+    assert created.count() == 4 and all(a.points == 10 for a in created)
+    # A team leader cannot publish an activity open to all (no team).
+    resp = client.post(
+        reverse("web:activity_new"),
+        {
+            "community": tree.heping.pk,
+            "title": "全社区活动",
+            "place": tree.heping.pk,
+            "day": day.isoformat(),
+            "start_time": "09:00",
+            "end_time": "11:00",
+            "capacity": "10",
+            "points_basis": "per_activity",
+        },
+    )
+    assert resp.status_code == 404 and not Activity.objects.filter(title="全社区活动").exists()
+
+
+def test_list_pages_query_counts(
+    client, tree, signed_up, resident_user, team_leader, django_assert_max_num_queries
+):
+    from linli.activities.tests.conftest import make_resident
+
+    for n in range(1, 4):
+        now = timezone.now()
+        activity_publish(
+            actor=team_leader,
+            community=tree.heping,
+            team=signed_up.team,
+            title=f"巡逻{n}",
+            starts_at=now + dt.timedelta(days=n),
+            ends_at=now + dt.timedelta(days=n, hours=2),
+            capacity=5,
+        )
+        make_resident(tree, n)
+    client.force_login(resident_user)
+    with django_assert_max_num_queries(25):
+        assert client.get(reverse("web:activity_list")).status_code == 200
+    client.force_login(team_leader)
+    with django_assert_max_num_queries(30):
+        assert client.get(reverse("web:activity_organise", args=[signed_up.pk])).status_code == 200
+    assert Resident.objects.count() >= 5
