@@ -366,14 +366,14 @@ def agenda_add(
 def _defer_locked(
     meeting: Meeting, item: AgendaItem, matter: Matter, actor: Any, now: dt.datetime, reason: str
 ) -> None:
-    _move(
-        matter,
-        actor,
-        A.DEFER,
-        now,
-        note=_("%(meeting)s：暂缓，%(reason)s") % {"meeting": meeting.title, "reason": reason},
-        data={"meeting": meeting.pk, "item": item.pk, "outcome": O.DEFERRED},
-    )
+    """Take a locked item off the locked meeting's agenda. A matter that has left deliberation
+    meanwhile (carried up or declined on its own page) keeps its state; the item just ends."""
+    note = _("%(meeting)s：暂缓，%(reason)s") % {"meeting": meeting.title, "reason": reason}
+    data = {"meeting": meeting.pk, "item": item.pk, "outcome": O.DEFERRED}
+    if matter.state == S.DELIBERATING:
+        _move(matter, actor, A.DEFER, now, note=note, data=data)
+    else:
+        _event(matter, actor, A.DEFER, kind=workflows.STAFF, note=note, data=data, when=now)
     item.outcome = O.DEFERRED
     item.decision = reason
     item.decided_at = now
@@ -817,6 +817,11 @@ def item_decide(
             )
         if any(m.state == MotionState.OPEN for m in motions):
             raise Conflict(_("该议题正在表决，请先结束表决"))
+        if matter.state != S.DELIBERATING:
+            raise Conflict(
+                _("该事项已不在议事中（现在：%(state)s），请将此议题暂缓")
+                % {"state": S(matter.state).label}
+            )
         if outcome == O.ADOPTED and not any(m.state == MotionState.CARRIED for m in motions):
             raise Conflict(_("该议题还没有获得通过的表决，不能作出通过的决定"))
         action = OUTCOME_ACTION[outcome]

@@ -27,7 +27,12 @@ from linli.matters.models import (
     MotionState,
     VoteCast,
 )
-from linli.matters.services import matter_accept, matter_award_adopted, matter_raise
+from linli.matters.services import (
+    matter_accept,
+    matter_award_adopted,
+    matter_escalate,
+    matter_raise,
+)
 from linli.matters.services.meetings import (
     agenda_add,
     agenda_defer,
@@ -665,3 +670,18 @@ def test_the_matter_timeline_tells_the_whole_story(staff, meeting, held, suggest
         "agenda",  # results published
     ]
     assert Matter.objects.get(pk=held.pk).state == MatterState.DECIDED
+
+
+def test_a_matter_carried_up_on_its_own_page_does_not_block_the_meeting(staff, meeting, held):
+    # The matter page still offers "上报" while it is in deliberation: the meeting copes.
+    _open_with(staff, meeting, 4)
+    matter_escalate(actor=staff, matter=held, reason="街道统一安排")
+    item = AgendaItem.objects.get(meeting=meeting)
+    with pytest.raises(Conflict, match="已不在议事中"):
+        item_decide(actor=staff, item=item, outcome=REJECTED, decision="不")
+    closed = meeting_close(actor=staff, meeting=meeting, minutes="记录")
+    assert closed.state == MeetingState.CLOSED
+    held.refresh_from_db()
+    item.refresh_from_db()
+    assert (held.state, held.level) == (MatterState.IN_HAND, "community")
+    assert item.outcome == DEFERRED

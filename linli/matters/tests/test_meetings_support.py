@@ -8,6 +8,7 @@ whose term ended, a volunteer, and a representative of 胜利小区."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -25,7 +26,7 @@ REP = ResidentGroup.REPRESENTATIVE
 DELIB = ResidentGroup.DELIBERATOR
 
 
-def _join(resident: Resident, group: str, community, ended: dt.date | None = None) -> None:
+def _join(resident: Any, group: str, community: Any, ended: dt.date | None = None) -> None:
     GroupMembership.objects.create(
         resident=resident, group=group, community=community, ended_on=ended
     )
@@ -42,7 +43,7 @@ def member_user(tree):
 
 
 @pytest.fixture
-def members(tree, member_user) -> list[Resident]:
+def members(tree, member_user):
     """The six members of 和平小区 (李建国 first), and the people who are not members."""
     out = [Resident.objects.get(user=member_user)]
     for i, (name, building, groups) in enumerate(
