@@ -9,6 +9,7 @@ from typing import ClassVar
 from django.test import TestCase
 from django.urls import reverse
 
+from linli.core.quarters import local_date
 from linli.demo.heping import Demo, load_heping
 from linli.demo.ratings import DOOR, LAMPS, ROAD, ROOF, STAIRS, TILES, TITLES, load_ratings
 from linli.matters.choices import MatterState
@@ -74,7 +75,8 @@ class HepingRatingsTests(TestCase):
         rect = Rectification.objects.get(matter=m)
         self.assertEqual(rect.state, RectificationState.DONE)
         self.assertTrue(rect.return_visit and rect.note)
-        self.assertLessEqual(rect.done_at.date(), rect.due_on)  # done in time
+        assert rect.done_at is not None
+        self.assertLessEqual(local_date(rect.done_at), rect.due_on)  # done in time
         r0 = Rating.objects.get(matter=m, round=0)
         self.assertEqual(r0.department, self.demo.departments["住建"])
         # The timeline runs in order: refer, complete, rate_bad, rectify, return visit, rate.
