@@ -168,7 +168,7 @@ def _motion_rows(meeting: Meeting, members: list[MeetingMember], staff: bool) ->
         if staff and motion.state == MotionState.OPEN:
             voted = sel.motion_voted_member_ids(motion)
             motion.to_vote = [m for m in members if m.present and m.pk not in voted]  # type: ignore[attr-defined]
-        # Who voted how: an open ballot only, for staff and supervisors.
+        # Who voted how: an open ballot only, for the community's staff.
         choices = sel.open_choices(motion) if staff else {}
         motion.named = [  # type: ignore[attr-defined]
             (by_id[mid].resident.name, VoteChoice(c).label)
@@ -188,12 +188,14 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     oversees = staff or sel.SUPERVISOR in kinds
     members = list(sel.meeting_members(meeting))
     for n, m in enumerate(members, start=1):
-        _dress(m, m.resident.name if oversees else public_name(m.resident, n))
+        # Full names for the community's staff; masked for supervisors (minimum necessary)
+        # and for the members.
+        _dress(m, m.resident.name if staff else public_name(m.resident, n))
     attendance = sel.Attendance(
         sum(m.present for m in members), len(members), meeting.quorum_percent
     )
     items = list(sel.meeting_items(meeting))
-    motions = _motion_rows(meeting, members, oversees)
+    motions = _motion_rows(meeting, members, staff)
     active = meeting.state in sel.ACTIVE_STATES
     is_open = meeting.state == MeetingState.OPEN
     pending = [i for i in items if i.outcome == AgendaOutcome.PENDING]
@@ -242,7 +244,8 @@ def meeting_tally(request: HttpRequest, pk: int, motion: int) -> HttpResponse:
     if not kinds & {sel.STAFF, sel.SUPERVISOR}:
         raise Http404
     members = list(sel.meeting_members(meeting))
-    row = next((m for m in _motion_rows(meeting, members, True) if m.pk == motion), None)
+    staff = sel.STAFF in kinds
+    row = next((m for m in _motion_rows(meeting, members, staff) if m.pk == motion), None)
     if row is None:
         raise Http404
     return render(

@@ -422,3 +422,14 @@ def test_no_page_shows_who_voted_how_in_a_secret_ballot(
     assert_secret([results])
     assert "赞成 3，反对 1，弃权 1" in results
     assert set(VoteCast.objects.filter(motion=motion).values_list("choice", flat=True)) == {""}
+
+
+def test_names_in_full_for_staff_only(client, running, staff, supervisor, member_user):
+    meeting, _motion = running
+    url = reverse("web:meeting_detail", args=[meeting.pk])
+    client.force_login(staff)
+    assert "李建国" in _html(client.get(url))
+    for user in (supervisor, member_user):
+        client.force_login(user)
+        html = _html(client.get(url))
+        assert "李*国" in html and "李建国" not in html and "王秀兰" not in html
