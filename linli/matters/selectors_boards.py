@@ -68,15 +68,16 @@ up to one place), never a division by zero: "506/539 · 93.9%", "0/0 · —".
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.db import connection, transaction
 from django.db.models import (
     CharField,
     Count,
-    Exists,
     F,
     OuterRef,
     Q,
@@ -463,11 +464,86 @@ def _between(name: str, start: dt.datetime, end: dt.datetime) -> Q:
     return Q(**{f"{name}__gte": start, f"{name}__lt": end})
 
 
-def _grouped(qs: QuerySet[Any], key: str | None, **aggregates: Any) -> dict[Any, dict[str, Any]]:
-    """One aggregate row (``key`` None) or one row per value of ``key``."""
-    if key is None:
-        return {None: qs.aggregate(**aggregates)}
-    return {row.pop(key): row for row in qs.order_by().values(key).annotate(**aggregates)}
+Counts = dict[str, int]
+NO_COUNTS: Counts = {}
+
+
+def _sum(rows: Iterable[dict[str, Any]], key: Any, fields: Iterable[str]) -> dict[Any, Counts]:
+    """Sum grouped rows again by ``key(row)`` (None: one total)."""
+    names = list(fields)
+    out: dict[Any, Counts] = {}
+    for row in rows:
+        k = key(row) if key is not None else None
+        acc = out.setdefault(k, dict.fromkeys(names, 0))
+        for name in names:
+            acc[name] += int(row.get(name) or 0)
+    return out
+
+
+def _age_qs(today: dt.date) -> dict[str, Q]:
+    """Age buckets as filters on ``raised_at``; day 1 is the day raised (today - N + 1)."""
+
+    def since(days: int) -> dt.datetime:  # the start of day ``days`` counting back from today
+        return start_of_day(today - dt.timedelta(days=days - 1))
+
+    buckets: dict[str, Q] = {}
+    for key, first, last in AGE_BUCKETS:
+        # Day 1 is every moment from the start of today on (a clock ahead included).
+        q = Q(raised_at__lt=since(first - 1)) if first > 1 else Q()
+        if last is not None:
+            q &= Q(raised_at__gte=since(last))
+        buckets[key] = q
+    return buckets
+
+
+def _withdrawn_ids() -> QuerySet[Any, Any]:
+    """Matters withdrawn by their raiser and never done (a withdrawn problem was not found);
+    uncorrelated, so the database hashes it once."""
+    withdrew = MatterEvent.objects.filter(action=MatterAction.WITHDRAW).values("matter_id")
+    done_after = MatterEvent.objects.filter(to_state=S.DONE, matter_id__in=withdrew)
+    return (
+        MatterEvent.objects.filter(action=MatterAction.WITHDRAW)
+        .exclude(matter_id__in=done_after.values("matter_id"))
+        .values("matter_id")
+    )
+
+
+MATTER_FIELDS = ("d7", "d30", "d90", "older", "raised", "finished", "found", "rectified")
+
+
+def _matter_rows(
+    scope: BoardScope, lo: dt.datetime, hi: dt.datetime, today: dt.date
+) -> list[dict[str, Any]]:
+    """One grouped query: per (level, community), open matters by age, raised and finished
+    in the period, problems found and rectified."""
+    open_q = Q(state__in=OPEN)
+    if scope.kind == DEPARTMENT:
+        holding = Referral.objects.filter(
+            department__in=scope.departments, state__in=REFERRAL_OPEN
+        ).values("matter_id")
+        open_q &= Q(pk__in=holding)
+    raised = _between("raised_at", lo, hi)
+    finished = _between("finished_at", lo, hi) & Q(state__in=FINISHED_DONE)
+    found = (
+        raised
+        & Q(kind=MatterKind.PROBLEM)
+        & ~Q(state=S.MERGED)
+        & ~(Q(state=S.CLOSED) & Q(pk__in=_withdrawn_ids()))
+    )
+    aggregates = {k: Count("id", filter=open_q & q) for k, q in _age_qs(today).items()}
+    aggregates.update(
+        raised=Count("id", filter=raised),
+        finished=Count("id", filter=finished),
+        found=Count("id", filter=found),
+        rectified=Count("id", filter=found & Q(state__in=FINISHED_DONE)),
+    )
+    return list(
+        scope.matters()
+        .filter(Q(state__in=OPEN) | raised | finished)
+        .order_by()
+        .values("level", "community_id")
+        .annotate(**aggregates)
+    )
 
 
 def _referral_completed_at() -> Coalesce:
@@ -491,27 +567,41 @@ def _referral_completed_at() -> Coalesce:
     return Coalesce(Subquery(own), Subquery(closing), F("updated_at"))
 
 
-def _completed_referrals(refs: QuerySet[Referral], start: dt.date, end: dt.date) -> QuerySet:
-    return (
-        refs.filter(state=ReferralState.DONE)
-        .annotate(
-            done_on=TruncDate(_referral_completed_at(), tzinfo=CHINA),
-            due=Coalesce("extended_due_on", "due_on"),
-        )
-        .filter(done_on__gte=start, done_on__lte=end)
-    )
+REFERRAL_FIELDS = ("open", "overdue", "done", "on_time")
 
 
-def _on_time(
-    refs: QuerySet[Referral], start: dt.date, end: dt.date, key: str | None
-) -> dict[Any, Rate]:
-    rows = _grouped(
-        _completed_referrals(refs, start, end),
-        key,
-        done=Count("id"),
-        on_time=Count("id", filter=Q(done_on__lte=F("due"))),
+def _referral_rows(
+    refs: QuerySet[Referral], start: dt.date, end: dt.date, today: dt.date
+) -> list[dict[str, Any]]:
+    """Two grouped queries, per (department, community): open and overdue referrals now;
+    completed in the period and on time. The completion (read from the timeline, a
+    correlated subquery per row) is only worked out for done referrals whose matter had a
+    completion or answer event in the period, or whose row changed in it — every referral
+    completed in the period is among them — so the planner sees a small set."""
+    lo, hi = period_bounds(start, end)
+    group = ("department_id", "matter__community_id")
+    open_rows = (
+        refs.filter(state__in=REFERRAL_OPEN)
+        .order_by()
+        .values(*group)
+        .annotate(open=Count("id"), overdue=Count("id", filter=_overdue_q(today)))
     )
-    return {k: _rate(v, "on_time", "done") for k, v in rows.items()}
+    active = MatterEvent.objects.filter(
+        _between("created_at", lo, hi),
+        action__in=[MatterAction.COMPLETE, MatterAction.ANSWER],
+    ).values("matter_id")
+    candidates = refs.filter(
+        Q(matter_id__in=active) | _between("updated_at", lo, hi), state=ReferralState.DONE
+    ).values("pk")
+    done_rows = (
+        _with_due(Referral.objects.filter(pk__in=candidates))
+        .annotate(done_on=TruncDate(_referral_completed_at(), tzinfo=CHINA))
+        .filter(done_on__range=(start, end))
+        .order_by()
+        .values(*group)
+        .annotate(done=Count("id"), on_time=Count("id", filter=Q(done_on__lte=F("due_now"))))
+    )
+    return [*open_rows, *done_rows]
 
 
 def _overdue_q(today: dt.date) -> Q:
@@ -522,53 +612,47 @@ def _with_due(refs: QuerySet[Referral]) -> QuerySet[Referral]:
     return refs.annotate(due_now=Coalesce("extended_due_on", "due_on"))
 
 
-def _withdrawn() -> Q:
-    """Closed by the raiser withdrawing it, never done (a withdrawn problem was not found)."""
-    events = MatterEvent.objects.filter(matter_id=OuterRef("pk"))
-    return Exists(events.filter(action=MatterAction.WITHDRAW)) & ~Exists(
-        events.filter(to_state=S.DONE)
+GOOD = sorted(GOOD_LEVELS)
+RATING_FIELDS = ("rated", "good", "n_excluded", "r_rated", "r_good", "l1", "l2", "l3", "l4", "l5")
+
+
+def _rating_rows(
+    ratings: QuerySet[Rating], lo: dt.datetime, hi: dt.datetime
+) -> list[dict[str, Any]]:
+    """One grouped query: per (handled level, community), the ratings of the period."""
+    first = Q(round=0, excluded=False)
+    later = Q(round__gte=1, excluded=False)
+    return list(
+        ratings.filter(_between("created_at", lo, hi))
+        .order_by()
+        .values("handled_level", "matter__community_id")
+        .annotate(
+            rated=Count("id", filter=first),
+            good=Count("id", filter=first & Q(level__in=GOOD)),
+            n_excluded=Count("id", filter=Q(excluded=True)),
+            r_rated=Count("id", filter=later),
+            r_good=Count("id", filter=later & Q(level__in=GOOD)),
+            **{f"l{lv}": Count("id", filter=first & Q(level=lv)) for lv in RatingLevel.values},
+        )
     )
 
 
-def _problems(
-    matters: QuerySet[Matter], lo: dt.datetime, hi: dt.datetime, key: str | None
-) -> dict[Any, Rate]:
-    found = (
-        matters.filter(_between("raised_at", lo, hi), kind=MatterKind.PROBLEM)
-        .exclude(state=S.MERGED)
-        .exclude(Q(state=S.CLOSED) & _withdrawn())
+def _rectification_counts(
+    rect: QuerySet[Rectification], lo: dt.datetime, hi: dt.datetime, today: dt.date
+) -> dict[str, Any]:
+    opened = _between("created_at", lo, hi)
+    done = opened & Q(state=RectificationState.DONE)
+    late_open = Q(state=RectificationState.OPEN, due_on__lt=today)
+    return (
+        rect.filter(opened | late_open)
+        .annotate(done_on=TruncDate("done_at", tzinfo=CHINA))
+        .aggregate(
+            opened=Count("id", filter=opened),
+            done=Count("id", filter=done),
+            on_time=Count("id", filter=done & Q(done_on__lte=F("due_on"))),
+            overdue=Count("id", filter=late_open),
+        )
     )
-    rows = _grouped(
-        found, key, found=Count("id"), rectified=Count("id", filter=Q(state__in=FINISHED_DONE))
-    )
-    return {k: _rate(v, "rectified", "found") for k, v in rows.items()}
-
-
-def _satisfaction(
-    ratings: QuerySet[Rating], lo: dt.datetime, hi: dt.datetime, key: str | None
-) -> dict[Any, Rate]:
-    counted = ratings.filter(_between("created_at", lo, hi), round=0, excluded=False)
-    rows = _grouped(
-        counted, key, rated=Count("id"), good=Count("id", filter=Q(level__in=sorted(GOOD_LEVELS)))
-    )
-    return {k: _rate(v, "good", "rated") for k, v in rows.items()}
-
-
-def _age_counts(open_rows: QuerySet[Matter], today: dt.date) -> dict[Any, AgeBuckets]:
-    """Open matters by level and age bucket; day 1 is the day raised (today - N + 1)."""
-
-    def since(days: int) -> dt.datetime:  # the start of day ``days`` counting back from today
-        return start_of_day(today - dt.timedelta(days=days - 1))
-
-    buckets: dict[str, Q] = {}
-    for key, first, last in AGE_BUCKETS:
-        # Day 1 is every moment from the start of today on (a clock ahead included).
-        q = Q(raised_at__lt=since(first - 1)) if first > 1 else Q()
-        if last is not None:
-            q &= Q(raised_at__gte=since(last))
-        buckets[key] = q
-    rows = _grouped(open_rows, "level", **{k: Count("id", filter=q) for k, q in buckets.items()})
-    return {level: AgeBuckets(**{k: v or 0 for k, v in row.items()}) for level, row in rows.items()}
 
 
 def _months(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -656,175 +740,148 @@ def board_figures(
 def board_figures_for(
     scope: BoardScope, *, start: dt.date, end: dt.date, today: dt.date
 ) -> BoardFigures:
-    """The figures of a board whose scope is already decided (see the module docstring)."""
+    """The figures of a board whose scope is already decided (see the module docstring): a
+    grouped query each for matters and ratings, two for referrals (by level or department
+    and by community, summed up here), one for rectifications, two for the months, one for
+    the overdue rows (and a calendar per community among them)."""
     if end < start:
         raise ValueError("end before start")
+    with without_jit():
+        return _figures(scope, start=start, end=end, today=today)
+
+
+@contextmanager
+def without_jit() -> Iterator[None]:
+    """Run the board's reads with PostgreSQL's JIT compilation off (``SET LOCAL``, in a
+    transaction of their own or the caller's). The planner prices the correlated subqueries
+    that read a referral's completion from the timeline far above their real cost, past
+    ``jit_above_cost``; compiling then took 1–8 s for a 50,000-matter street board whose
+    queries run in a tenth of that (bench/bench_boards.py). Other databases: nothing to do."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+        yield
+
+
+def _figures(scope: BoardScope, *, start: dt.date, end: dt.date, today: dt.date) -> BoardFigures:
     lo, hi = period_bounds(start, end)
-    matters = scope.matters()
     refs = _with_due(scope.referrals())
-    ratings = scope.ratings()
 
-    # 1. Open matters now, by level and age.
-    ages = _age_counts(scope.open_matters(), today)
-    # 2. Raised and finished in the period, by level (and so in all).
-    raised = _grouped(matters.filter(_between("raised_at", lo, hi)), "level", n=Count("id"))
-    finished_rows = matters.filter(_between("finished_at", lo, hi), state__in=FINISHED_DONE)
-    finished = _grouped(finished_rows, "level", n=Count("id"))
-    # 3. Ratings: satisfaction in all and by handled level; the levels' distribution.
-    in_period = ratings.filter(_between("created_at", lo, hi))
-    rating_totals = in_period.aggregate(
-        rated=Count("id", filter=Q(round=0, excluded=False)),
-        good=Count("id", filter=Q(round=0, excluded=False, level__in=sorted(GOOD_LEVELS))),
-        n_excluded=Count("id", filter=Q(excluded=True)),
-        r_rated=Count("id", filter=Q(round__gte=1, excluded=False)),
-        r_good=Count("id", filter=Q(round__gte=1, excluded=False, level__in=sorted(GOOD_LEVELS))),
-        **{
-            f"l{lv}": Count("id", filter=Q(round=0, excluded=False, level=lv))
-            for lv in RatingLevel.values
-        },
-    )
-    by_handled = _satisfaction(ratings, lo, hi, "handled_level")
-    # 4. Referrals: overdue now, on time in the period, by department.
-    overdue = _overdue_rows(refs, today, OVERDUE_SHOWN)
-    dept_rows = _grouped(
-        refs,
-        "department_id",
-        open=Count("id", filter=Q(state__in=REFERRAL_OPEN)),
-        overdue=Count("id", filter=_overdue_q(today)),
-    )
-    dept_on_time = _on_time(refs, start, end, "department_id")
-    on_time = _on_time(refs, start, end, None)[None]
-    # 5. Rectification: problems found / rectified; rectifications opened / done.
-    problems = _problems(matters, lo, hi, None)[None]
-    rect = scope.rectifications()
-    rect_totals = _rectification_totals(rect, lo, hi)
-    rect_overdue = rect.filter(state=RectificationState.OPEN, due_on__lt=today).count()
-    # 6. The monthly series.
+    matter_rows = _matter_rows(scope, lo, hi, today)
+    referral_rows = _referral_rows(refs, start, end, today)
+    rating_rows = _rating_rows(scope.ratings(), lo, hi)
+    rect = _rectification_counts(scope.rectifications(), lo, hi, today)
+    matters = scope.matters()
     raised_by_month = _month_counts(matters.filter(_between("raised_at", lo, hi)), "raised_at")
-    finished_by_month = _month_counts(finished_rows, "finished_at")
+    finished_by_month = _month_counts(
+        matters.filter(_between("finished_at", lo, hi), state__in=FINISHED_DONE), "finished_at"
+    )
+    overdue = _overdue_rows(refs, today, OVERDUE_SHOWN)
 
-    by_level = tuple(
-        LevelFigure(
-            level=lv.value,
-            label=str(lv.label),
-            open=ages.get(lv.value, AgeBuckets()),
-            raised=raised.get(lv.value, {}).get("n", 0),
-            finished=finished.get(lv.value, {}).get("n", 0),
-            satisfaction=by_handled.get(lv.value, Rate(0, 0)),
-        )
-        for lv in MatterLevel
+    by_level_counts = _sum(matter_rows, lambda r: r["level"], MATTER_FIELDS)
+    m_total = _sum(matter_rows, None, MATTER_FIELDS).get(None, dict.fromkeys(MATTER_FIELDS, 0))
+    satisfaction_by_level = _sum(rating_rows, lambda r: r["handled_level"], RATING_FIELDS)
+    r_total = _sum(rating_rows, None, RATING_FIELDS).get(None, dict.fromkeys(RATING_FIELDS, 0))
+    by_dept = _sum(referral_rows, lambda r: r["department_id"], REFERRAL_FIELDS)
+    ref_total = _sum(referral_rows, None, REFERRAL_FIELDS).get(
+        None, dict.fromkeys(REFERRAL_FIELDS, 0)
     )
-    overdue_count = sum(int(r["overdue"] or 0) for r in dept_rows.values())
-    names = Department.objects.in_bulk(set(dept_rows) | set(dept_on_time))
-    by_department = tuple(
-        sorted(
-            (
-                DepartmentFigure(
-                    department_id=pk,
-                    name=str(names[pk]) if pk in names else str(pk),
-                    open=int(dept_rows.get(pk, {}).get("open") or 0),
-                    overdue=int(dept_rows.get(pk, {}).get("overdue") or 0),
-                    on_time=dept_on_time.get(pk, Rate(0, 0)),
-                )
-                for pk in set(dept_rows) | set(dept_on_time)
-            ),
-            key=lambda d: (-d.overdue, -d.open, d.name),
-        )
-    )
+
+    def ages(c: Counts) -> AgeBuckets:
+        return AgeBuckets(**{k: c.get(k, 0) for k, _f, _l in AGE_BUCKETS})
+
+    names = Department.objects.in_bulk(list(by_dept))
     return BoardFigures(
         scope=scope,
         start=start,
         end=end,
         today=today,
-        open_ages=AgeBuckets(
-            **{k: sum(getattr(b, k) for b in ages.values()) for k, _f, _l in AGE_BUCKETS}
+        open_ages=ages(m_total),
+        by_level=tuple(
+            LevelFigure(
+                level=lv.value,
+                label=str(lv.label),
+                open=ages(by_level_counts.get(lv.value, NO_COUNTS)),
+                raised=by_level_counts.get(lv.value, NO_COUNTS).get("raised", 0),
+                finished=by_level_counts.get(lv.value, NO_COUNTS).get("finished", 0),
+                satisfaction=_rate(satisfaction_by_level.get(lv.value), "good", "rated"),
+            )
+            for lv in MatterLevel
         ),
-        by_level=by_level,
-        raised=sum(r["n"] for r in raised.values()),
-        finished=sum(r["n"] for r in finished.values()),
-        overdue_count=overdue_count,
+        raised=m_total["raised"],
+        finished=m_total["finished"],
+        overdue_count=ref_total["overdue"],
         overdue=overdue,
-        on_time=on_time,
-        problems=problems,
-        rectifications=_rate(rect_totals, "done", "opened"),
-        rectifications_on_time=_rate(rect_totals, "on_time", "done"),
-        rectifications_overdue=rect_overdue,
-        satisfaction=_rate(rating_totals, "good", "rated"),
-        ratings_excluded=int(rating_totals["n_excluded"] or 0),
-        ratings_bad=sum(int(rating_totals[f"l{lv}"] or 0) for lv in (1, 2)),
+        on_time=_rate(ref_total, "on_time", "done"),
+        problems=_rate(m_total, "rectified", "found"),
+        rectifications=_rate(rect, "done", "opened"),
+        rectifications_on_time=_rate(rect, "on_time", "done"),
+        rectifications_overdue=int(rect["overdue"] or 0),
+        satisfaction=_rate(r_total, "good", "rated"),
+        ratings_excluded=r_total["n_excluded"],
+        ratings_bad=r_total["l1"] + r_total["l2"],
         rating_levels=tuple(
-            LevelCount(lv.value, str(lv.label), int(rating_totals[f"l{lv.value}"] or 0))
-            for lv in RatingLevel
+            LevelCount(lv.value, str(lv.label), r_total[f"l{lv.value}"]) for lv in RatingLevel
         ),
-        rectification_satisfaction=_rate(rating_totals, "r_good", "r_rated"),
+        rectification_satisfaction=_rate(r_total, "r_good", "r_rated"),
         by_month=tuple(
             MonthFigure(m, raised_by_month.get(m, 0), finished_by_month.get(m, 0))
             for m in _months(start, end)
         ),
-        by_department=by_department,
-        by_community=_by_community(scope, matters, refs, ratings, start, end, today)
+        by_department=tuple(
+            sorted(
+                (
+                    DepartmentFigure(
+                        department_id=pk,
+                        name=str(names[pk]) if pk in names else str(pk),
+                        open=c["open"],
+                        overdue=c["overdue"],
+                        on_time=_rate(c, "on_time", "done"),
+                    )
+                    for pk, c in by_dept.items()
+                ),
+                key=lambda d: (-d.overdue, -d.open, d.name),
+            )
+        ),
+        by_community=_by_community(scope, matter_rows, referral_rows, rating_rows)
         if scope.spans_communities
         else None,
         uncovered_years=_uncovered(start, end, today, overdue),
     )
 
 
-def _rectification_totals(
-    rect: QuerySet[Rectification], lo: dt.datetime, hi: dt.datetime
-) -> dict[str, Any]:
-    done = Q(state=RectificationState.DONE)
-    return (
-        rect.filter(_between("created_at", lo, hi))
-        .annotate(done_on=TruncDate("done_at", tzinfo=CHINA))
-        .aggregate(
-            opened=Count("id"),
-            done=Count("id", filter=done),
-            on_time=Count("id", filter=done & Q(done_on__lte=F("due_on"))),
-        )
-    )
-
-
 def _by_community(
     scope: BoardScope,
-    matters: QuerySet[Matter],
-    refs: QuerySet[Referral],
-    ratings: QuerySet[Rating],
-    start: dt.date,
-    end: dt.date,
-    today: dt.date,
+    matter_rows: list[dict[str, Any]],
+    referral_rows: list[dict[str, Any]],
+    rating_rows: list[dict[str, Any]],
 ) -> tuple[CommunityFigure, ...]:
     """Per community of the board (every community in an area, even one with nothing; for a
-    department, the communities of the matters referred to it)."""
-    lo, hi = period_bounds(start, end)
+    department, the communities of the matters referred to it), from the grouped rows."""
     if scope.kind == AREA:
-        within = scope.place if scope.place is not None else None
-        places = Place.objects.filter(
-            within_q(within) if within is not None else within_any_q(scope.roots),
-            kind=PlaceKind.COMMUNITY,
-        )
+        where = within_q(scope.place) if scope.place is not None else within_any_q(scope.roots)
+        places = Place.objects.filter(where, kind=PlaceKind.COMMUNITY)
     else:
-        places = Place.objects.filter(pk__in=matters.values("community_id").distinct())
-    communities = list(places.order_by("name", "pk"))
-    counts = _grouped(
-        matters,
-        "community_id",
-        raised=Count("id", filter=_between("raised_at", lo, hi)),
-    )
-    open_counts = _grouped(scope.open_matters(), "community_id", n=Count("id"))
-    overdue = _grouped(refs.filter(_overdue_q(today)), "matter__community_id", n=Count("id"))
-    on_time = _on_time(refs, start, end, "matter__community_id")
-    problems = _problems(matters, lo, hi, "community_id")
-    satisfaction = _satisfaction(ratings, lo, hi, "matter__community_id")
-    return tuple(
-        CommunityFigure(
-            community_id=c.pk,
-            name=c.name,
-            raised=int(counts.get(c.pk, {}).get("raised") or 0),
-            open=int(open_counts.get(c.pk, {}).get("n") or 0),
-            overdue=int(overdue.get(c.pk, {}).get("n") or 0),
-            on_time=on_time.get(c.pk, Rate(0, 0)),
-            problems=problems.get(c.pk, Rate(0, 0)),
-            satisfaction=satisfaction.get(c.pk, Rate(0, 0)),
+        places = Place.objects.filter(pk__in=scope.matters().values("community_id"))
+    matters = _sum(matter_rows, lambda r: r["community_id"], MATTER_FIELDS)
+    refs = _sum(referral_rows, lambda r: r["matter__community_id"], REFERRAL_FIELDS)
+    ratings = _sum(rating_rows, lambda r: r["matter__community_id"], RATING_FIELDS)
+    out = []
+    for c in places.order_by("name", "pk"):
+        m, r, g = matters.get(c.pk, {}), refs.get(c.pk, {}), ratings.get(c.pk)
+        out.append(
+            CommunityFigure(
+                community_id=c.pk,
+                name=c.name,
+                raised=m.get("raised", 0),
+                open=sum(m.get(k, 0) for k, _f, _l in AGE_BUCKETS),
+                overdue=r.get("overdue", 0),
+                on_time=_rate(r, "on_time", "done"),
+                problems=_rate(m, "rectified", "found"),
+                satisfaction=_rate(g, "good", "rated"),
+            )
         )
-        for c in communities
-    )
+    return tuple(out)

@@ -125,7 +125,7 @@ def test_figures_take_a_fixed_number_of_queries(data, staff):
         matter(data.m["A"].place, f"X{n}", raised=at(2025, 5, 1 + n % 28))
     with CaptureQueriesContext(connection) as many:
         figures(staff)
-    assert len(many) == len(few) <= 25
+    assert len(many) == len(few) <= 15
 
 
 # --- the period's edges ------------------------------------------------------------------------
