@@ -53,6 +53,8 @@ The figures, for a period ``start``..``end`` (dates, both inclusive, China time)
   by an upheld appeal, that are 非常满意 or 满意 / those ratings. Ratings of a
   rectification (round ≥ 1) have their own rate. By level: grouped by the level that handled
   the matter (``Rating.handled_level``).
+- **办不成事**: flags raised in the period; flags not answered yet (now) and of them those
+  past their answer deadline today; on a department board, the flags on its matters.
 - **by department**: open and overdue referrals now, and the on-time rate in the period.
 - **by community** (when the board spans more than one community: a supervisor's street,
   district or city, or a department): raised, open, overdue referrals, on-time, problems
@@ -109,6 +111,8 @@ from .choices import (
 )
 from .models import (
     GOOD_LEVELS,
+    Flag,
+    FlagState,
     Matter,
     MatterEvent,
     Rating,
@@ -240,6 +244,13 @@ class BoardScope:
                 self._place_q("matter__place__"), department__in=self.departments
             )
         return Rating.objects.filter(
+            within_any_q(self.roots, "matter__place__"), self._place_q("matter__place__")
+        )
+
+    def flags(self) -> QuerySet[Flag]:
+        if self.kind == DEPARTMENT:
+            return Flag.objects.filter(matter__in=self.matters().values("pk"))
+        return Flag.objects.filter(
             within_any_q(self.roots, "matter__place__"), self._place_q("matter__place__")
         )
 
@@ -429,6 +440,9 @@ class BoardFigures:
     rectifications: Rate  # rectifications opened in the period / done
     rectifications_on_time: Rate  # of those done, done by the deadline
     rectifications_overdue: int  # open rectifications past their deadline today
+    flags_raised: int  # 办不成事 flagged in the period
+    flags_open: int  # 办不成事 not answered yet (now)
+    flags_overdue: int  # of those, past their answer deadline today
     satisfaction: Rate
     ratings_excluded: int
     ratings_bad: int
@@ -655,6 +669,18 @@ def _rectification_counts(
     )
 
 
+def _flag_counts(
+    flags: QuerySet[Flag], lo: dt.datetime, hi: dt.datetime, today: dt.date
+) -> dict[str, Any]:
+    raised = _between("created_at", lo, hi)
+    still_open = Q(state=FlagState.OPEN)
+    return flags.filter(raised | still_open).aggregate(
+        raised=Count("id", filter=raised),
+        open=Count("id", filter=still_open),
+        overdue=Count("id", filter=still_open & Q(due_on__lt=today)),
+    )
+
+
 def _months(start: dt.date, end: dt.date) -> list[dt.date]:
     out, month = [], dt.date(start.year, start.month, 1)
     while month <= end:
@@ -774,6 +800,7 @@ def _figures(scope: BoardScope, *, start: dt.date, end: dt.date, today: dt.date)
     referral_rows = _referral_rows(refs, start, end, today)
     rating_rows = _rating_rows(scope.ratings(), lo, hi)
     rect = _rectification_counts(scope.rectifications(), lo, hi, today)
+    flags = _flag_counts(scope.flags(), lo, hi, today)
     matters = scope.matters()
     raised_by_month = _month_counts(matters.filter(_between("raised_at", lo, hi)), "raised_at")
     finished_by_month = _month_counts(
@@ -820,6 +847,9 @@ def _figures(scope: BoardScope, *, start: dt.date, end: dt.date, today: dt.date)
         rectifications=_rate(rect, "done", "opened"),
         rectifications_on_time=_rate(rect, "on_time", "done"),
         rectifications_overdue=int(rect["overdue"] or 0),
+        flags_raised=int(flags["raised"] or 0),
+        flags_open=int(flags["open"] or 0),
+        flags_overdue=int(flags["overdue"] or 0),
         satisfaction=_rate(r_total, "good", "rated"),
         ratings_excluded=r_total["n_excluded"],
         ratings_bad=r_total["l1"] + r_total["l2"],

@@ -35,7 +35,7 @@ from linli.matters.selectors_boards import (
     board_scope,
 )
 from linli.people.models import Department
-from linli.web.forms_boards import CUSTOM, BoardFilterForm
+from linli.web.forms_boards import CUSTOM, BoardFilterForm, preset_choices
 
 
 def age_labels() -> dict[str, str]:
@@ -120,6 +120,9 @@ def board(request: HttpRequest) -> HttpResponse:
     form = BoardFilterForm(request.GET or None, today=today)
     period = form.chosen_period()
     figures = board_figures_for(scope, start=period.start, end=period.end, today=today)
+    choices = preset_choices(today)
+    if period.key not in {value for value, _label in choices}:
+        choices.insert(0, (period.key, period.label))  # an older year or quarter, by link
     keep: dict[str, Any] = {"period": period.key}
     if period.key == CUSTOM:
         keep.update(start=period.start.isoformat(), end=period.end.isoformat())
@@ -133,6 +136,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "scope": scope,
             "form": form,
             "period": period,
+            "period_choices": choices,
             "places": board_places(scope),
             "is_department": scope.kind == DEPARTMENT,
             "switch_links": _switch_links(request, scope),

@@ -106,6 +106,8 @@ def test_staff_board_every_figure(data, staff):
     assert levels[MatterLevel.BUILDING].satisfaction == Rate(1, 1)
     assert levels[MatterLevel.DEPARTMENT].satisfaction == Rate(1, 4)
     assert levels[MatterLevel.COMPOUND].satisfaction == Rate(0, 0)
+    # 办不成事.
+    assert (f.flags_raised, f.flags_open, f.flags_overdue) == (2, 1, 1)
     # Monthly series over the period's months.
     assert [(m.month, m.raised, m.finished) for m in f.by_month] == [
         (dt.date(2025, 4, 1), 2, 1),
@@ -216,6 +218,7 @@ def test_another_communitys_staff_see_nothing_of_heping(data, outsider, tree):
 def test_supervisor_sees_the_street_with_a_row_per_community(data, supervisor, tree):
     f = figures(supervisor)
     assert f.open_total == 8 and f.overdue_count == 3
+    assert (f.flags_raised, f.flags_open, f.flags_overdue) == (2, 2, 1)  # H: after Q2
     assert f.satisfaction == Rate(3, 6)
     rows = {c.name: c for c in f.by_community or ()}
     assert set(rows) == {"和平社区", "胜利社区"}

@@ -15,7 +15,7 @@ from typing import Any
 
 from linli.core.quarters import CHINA
 from linli.matters.choices import MatterAction, MatterLevel, MatterSource, MatterState
-from linli.matters.models import Matter, MatterEvent, Rating, Rectification, Referral
+from linli.matters.models import Flag, Matter, MatterEvent, Rating, Rectification, Referral
 from linli.people.choices import Role
 from linli.people.models import Department
 from linli.places.models import Place
@@ -132,7 +132,8 @@ def board_data(tree: Any) -> BoardData:
     (L in April, G J in May, Q Q2 in June); overdue referrals 2 (R1 7 working days, R3 1);
     on time 3/5 (R4 R5 R8 yes, R6 R10 no); problems 2/5 (E F G K M found, G M rectified);
     rectifications 2/3 (on time 1/2, one open past its deadline); satisfaction 2/5 (one
-    excluded, two bad); rectification ratings 1/1.
+    excluded, two bad); rectification ratings 1/1; 办不成事 2 flagged in Q2, 1 open and
+    past its deadline.
     """
     b1, b2, c1 = tree.building1, tree.building2, tree.compound1
     zj = Department.objects.create(place=tree.district, name="住建局", short_name="住建")
@@ -320,6 +321,21 @@ def board_data(tree: Any) -> BoardData:
         done_at=at(2025, 6, 23),
         created_at=at(2025, 6, 13),
     )
+    # 办不成事: E (open, past its answer deadline), G (answered), H in 胜利社区 (open).
+    for key, state, created, due in (
+        ("E", "open", at(2025, 6, 20), dt.date(2025, 7, 8)),
+        ("G", "answered", at(2025, 5, 22), dt.date(2025, 5, 29)),
+        ("H", "open", at(2025, 7, 9), dt.date(2025, 7, 16)),
+    ):
+        Flag.objects.create(
+            matter=m[key],
+            street=tree.street,
+            flagged_by=u2,
+            text="办不成",
+            due_on=due,
+            state=state,
+            created_at=created,
+        )
     zj_handler = handler(tree, zj, "陈立新", "13900000011")
     cg_handler = handler(tree, cg, "城管经办", "13900000012")
     return BoardData(zj, cg, zj_handler, cg_handler, m, r)

@@ -122,6 +122,7 @@ def test_staff_board_shows_tiles_tables_and_charts(client, staff, data, tree):
     assert "66.7%" in _tile(body, "rectifications") and "2/3" in _tile(body, "rectifications")
     assert "40.0%" in _tile(body, "satisfaction")
     assert 'data-testid="problems">2/5 · 40.0%<' in body
+    assert re.search(r'data-testid="flags-open">1 <span class="tag warn">超期 1</span>', body)
     # Overdue referrals, oldest first, linked to their matters.
     rows = re.findall(r'data-testid="overdue-row">.*?href="([^"]+)"', body, re.S)
     assert rows == [
@@ -214,12 +215,20 @@ def test_bad_period_input_shows_an_error_and_this_years_figures(client, staff, d
 
 @pytest.mark.parametrize(
     "query,label",
-    [("period=2025Q2", "2025 年第 2 季度"), ("period=2025", "2025 年"), ("", "年")],
+    [
+        ("period=2025Q2", "2025 年第 2 季度"),
+        ("period=2025", "2025 年"),
+        ("", "2025 年"),
+        ("period=2019Q4", "2019 年第 4 季度"),
+    ],
 )
 def test_period_presets(client, staff, data, query, label):
     client.force_login(staff)
     body = client.get(_url(query)).content.decode()
     assert re.search(rf'data-testid="board-period">期间：[^<]*{label}', body)
+    # The picker shows the period chosen (an older one, by link, too).
+    key = query.removeprefix("period=") or "2025"
+    assert re.search(rf'<option value="{key}" selected>', body)
     if query == "period=2025Q2":
         assert "40.0%" in _tile(body, "satisfaction")  # the same figures as the dates
 
