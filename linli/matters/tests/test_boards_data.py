@@ -280,8 +280,8 @@ def board_data(tree: Any) -> BoardData:
         m["H"], zj, lead=True, referred=at(2025, 5, 2), due=dt.date(2025, 5, 30), state="sent"
     )
 
-    u1 = UserFactory(name="评价人一", phone="13911110001")
-    u2 = UserFactory(name="评价人二", phone="13911110002")
+    u1: Any = UserFactory(name="评价人一", phone="13911110001")
+    u2: Any = UserFactory(name="评价人二", phone="13911110002")
     # Round 0 in Q2: 5, 4, 3, 1, 2 (on the period's first minute) → 2 good of 5; one excluded.
     rating(m["G"], u1, 5, at(2025, 5, 21), handled=L.BUILDING)
     rating(m["P"], u1, 4, at(2025, 5, 12), handled=L.DEPARTMENT, dept=zj)
