@@ -6,7 +6,8 @@ Every value that differs between a laptop and a deployment comes from the enviro
   ``LINLI_ALLOWED_HOSTS`` (comma separated), ``LINLI_CSRF_TRUSTED_ORIGINS``.
 - ``DATABASE_URL`` (default: SQLite under ``var/``). PostgreSQL is the system of record.
 - ``LINLI_SECURE`` (default: on when DEBUG is off): HTTPS-only cookies, HSTS, SSL redirect.
-- ``LINLI_EMAIL_URL`` style mail settings arrive with notifications (issue 5).
+- ``LINLI_EMAIL_HOST`` and the other ``LINLI_EMAIL_*``, ``LINLI_BASE_URL``: mail for the
+  daily digest (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -212,3 +213,20 @@ LINLI_MAP_TILE_URL = os.environ.get(
 LINLI_MAP_ATTRIBUTION = os.environ.get("LINLI_MAP_ATTRIBUTION", "© OpenStreetMap contributors")
 # Where the map opens when a place has no location yet (和平社区, 荆州市沙市区).
 LINLI_MAP_CENTER = (30.3095, 112.2570)
+
+# Mail (the daily digest, docs/operations.md). Without a host, mail goes to the console.
+EMAIL_HOST = os.environ.get("LINLI_EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("LINLI_EMAIL_PORT", "465"))
+EMAIL_HOST_USER = os.environ.get("LINLI_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("LINLI_EMAIL_PASSWORD", "")
+EMAIL_USE_SSL = env_bool("LINLI_EMAIL_SSL", EMAIL_PORT == 465)
+EMAIL_USE_TLS = env_bool("LINLI_EMAIL_TLS", EMAIL_PORT == 587)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = os.environ.get("LINLI_EMAIL_FROM", "邻里 <noreply@localhost>")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+# The site's address for links in e-mails (https://linli.example.cn).
+LINLI_BASE_URL = os.environ.get("LINLI_BASE_URL", "")
