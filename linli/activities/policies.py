@@ -188,7 +188,9 @@ def can_see_record(actor: Any, resident: Resident) -> bool:
     """A volunteer's own record, or staff of their community."""
     if is_system(actor):
         return True
-    if _signed_in(actor) and resident.user_id == actor.pk:
+    if _signed_in(actor) and (
+        resident.user_id == actor.pk or any(r.pk == resident.pk for r in own_residents(actor))
+    ):
         return True
     return can(actor, ActivityAction.RECORDS, resident.household)
 

@@ -52,16 +52,23 @@ def test_forged_and_tampered_tokens():
             check(bad, at=T0)
         assert exc.value.code == "token_forged"
     # Signed with the right key but another salt (another purpose) or by someone else's key.
-    other_salt = signing.dumps({"a": 7, "d": "in", "m": minute_of(T0)}, salt="something.else")
+    value = f"7.in.{minute_of(T0)}"
+    other_salt = signing.Signer(salt="something.else").sign(value)
     with pytest.raises(TokenRejected):
         check(other_salt, at=T0)
-    other_key = signing.dumps(
-        {"a": 7, "d": "in", "m": minute_of(T0)},
-        key="not-our-secret",
-        salt="linli.activities.qr-token.in",
+    other_key = signing.Signer(key="not-our-secret", salt="linli.activities.qr-token.in").sign(
+        value
     )
     with pytest.raises(TokenRejected):
         check(other_key, at=T0)
+    # Our key and salt, a value that is not ours (a different shape): refused, not crashed.
+    for odd in ("7.in", "x.in.1", "7.out.1", "7.in.1.2"):
+        with pytest.raises(TokenRejected):
+            check(signing.Signer(salt="linli.activities.qr-token.in").sign(odd), at=T0)
+
+
+def test_the_token_is_short():
+    assert len(make_token(123456, "out", T0)) < 70
 
 
 def test_another_activitys_token():
