@@ -64,7 +64,7 @@ class HepingActivitiesTests(TestCase):
         cls.output = out.getvalue()
 
     def test_loads_quickly(self) -> None:
-        print(f"load_activities: {self.seconds:.1f} s")
+        print(f"load_activities: {self.seconds:.1f} s\n{self.output}")
         assert self.seconds < 60
 
     def test_dai_balance_is_untouched(self) -> None:
@@ -120,6 +120,10 @@ class HepingActivitiesTests(TestCase):
         dai = self.demo.resident("volunteer")
         dai_user = User.objects.get(resident=dai)
         assert signups.count() == 7 and signups.filter(resident=dai, created_by=dai_user).exists()
+        assert nxt.starts_at > timezone.now() - timezone.timedelta(days=1)
+        assert (
+            f"下一次 {timezone.localtime(nxt.starts_at):%m-%d %H:%M} 已有 7 人报名" in self.output
+        )
 
     def test_dai_record_and_certificate(self) -> None:
         dai = self.demo.resident("volunteer")
@@ -138,13 +142,17 @@ class HepingActivitiesTests(TestCase):
         assert "代正菊志愿服务 41 小时" in self.output
 
     def test_leader_has_a_sign_in(self) -> None:
-        leader = next(s for s in self.demo.signins if s.role == "义务巡逻队队长")
         from django.contrib.auth import authenticate
         from django.test import RequestFactory
 
-        assert authenticate(
-            RequestFactory().post("/login/"), username=leader.phone, password=leader.password
-        )
+        from linli.demo.heping import PASSWORD
+
+        plan = next(t for t in self.demo.plan.teams if t.name == PATROL)
+        user = User.objects.get(resident=self.demo.residents[plan.leader.key])
+        assert user.phone in self.output and "义务巡逻队队长" in self.output
+        request = RequestFactory().post("/login/")
+        assert authenticate(request, username=user.phone, password=PASSWORD) == user
+        assert not user.must_change_password
 
     def test_second_run_creates_nothing(self) -> None:
         before = {m._meta.label: m._default_manager.count() for m in MODELS}

@@ -57,7 +57,7 @@ from linli.activities.services import (
 from linli.activities.tokens import make_token
 from linli.core.actors import SYSTEM
 from linli.core.quarters import CHINA
-from linli.demo.heping import HEPING, PASSWORD, PATROL, SEED, Demo, SignIn, Writer, _path
+from linli.demo.heping import HEPING, PASSWORD, PATROL, SEED, Demo, Writer, _path
 from linli.demo.points import DAI_ACTIVITIES, RULES_BY_KEY, plan_points
 from linli.people.models import Resident, User
 from linli.people.services import account_create
@@ -91,7 +91,9 @@ def _at(day: dt.date, t: dt.time, minutes: int = 0) -> dt.datetime:
 
 
 def _leader_user(demo: Demo) -> User:
-    """The patrol's leader, with a sign-in (the demo's shared password)."""
+    """The patrol's leader, with a sign-in (the demo's shared password). It is printed on
+    the loader's line, not added to ``demo.signins`` (the sign-in table lists the named
+    people and the sponsors)."""
     plan = next(t for t in demo.plan.teams if t.name == PATROL)
     resident = demo.residents[plan.leader.key]
     resident.refresh_from_db(fields=["user"])
@@ -102,16 +104,6 @@ def _leader_user(demo: Demo) -> User:
         resident.refresh_from_db(fields=["user"])
     else:
         user = User.objects.get(resident=resident)
-    if not any(s.phone == user.phone for s in demo.signins):
-        demo.signins.append(
-            SignIn(
-                "义务巡逻队队长",
-                user.name,
-                user.phone,
-                PASSWORD,
-                "志愿活动：发布每周巡逻、组织者页面的签到二维码、代签、结束活动发积分",
-            )
-        )
     return user
 
 
@@ -363,17 +355,21 @@ def load_activities(demo: Demo, out: Writer | None = None) -> None:
     demo.tally.created["award"] += paid - found
     cert = load_record(demo)
     if out is not None:
+        out.write(
+            f"义务巡逻队队长 {leader.name}（手机号 {leader.phone}，共用密码 {PASSWORD}）："
+            "发布每周巡逻、组织者页面的签到二维码、代签、结束活动发积分。\n"
+        )
         dai = demo.resident("volunteer")
         total = sum(ServiceHours.objects.filter(resident=dai).values_list("half_hours", flat=True))
-        upcoming = next((a for a in season if a.status == "open"), None)
+        fresh = list(Activity.objects.filter(pk__in=[a.pk for a in season]).order_by("starts_at"))
+        closed = sum(1 for a in fresh if a.status == "closed")
+        upcoming = next((a for a in fresh if a.status == "open"), None)
         out.write(
             f"志愿活动：义务巡逻队 2023 年巡逻 {len(history)} 次（积分已在账本中），"
-            f"本季{SEASON_TITLE} {len(season)} 次（已结束 "
-            f"{sum(1 for a in season if Activity.objects.get(pk=a.pk).status == 'closed')} 次，"
-            f"发放积分 {paid} 笔）"
+            f"本季{SEASON_TITLE} {len(fresh)} 次（已结束 {closed} 次，发放积分 {paid} 笔）"
             + (
                 f"，下一次 {timezone.localtime(upcoming.starts_at):%m-%d %H:%M} 已有 "
-                f"{Signup.objects.filter(activity=upcoming).count()} 人报名"
+                f"{Signup.objects.filter(activity=upcoming, status='confirmed').count()} 人报名"
                 if upcoming
                 else ""
             )
