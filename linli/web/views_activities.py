@@ -76,8 +76,10 @@ def _local(moment: dt.datetime) -> dt.datetime:
     return timezone.localtime(moment, CHINA)
 
 
-def _qr_svg(url: str, scale: int = 6) -> SafeString:
-    svg = segno.make(url, error="m").svg_inline(scale=scale, dark="#111", light="#fff")
+def _qr_svg(url: str) -> SafeString:
+    """The code as inline SVG with a viewBox (no fixed size): CSS makes it as wide as the
+    screen allows."""
+    svg = segno.make(url, error="m").svg_inline(omitsize=True, dark="#111", light="#fff")
     return mark_safe(svg)  # noqa: S308 - segno's own SVG markup; the URL is encoded as modules
 
 
@@ -226,6 +228,14 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and signup is None
         and attendance is None
     )
+    if activity.status != ActivityStatus.OPEN:
+        phase = activity.get_status_display()
+    elif now < activity.starts_at:
+        phase = _("报名中")
+    elif now < activity.ends_at:
+        phase = _("进行中")
+    else:
+        phase = _("待组织者结束")
     summary = None
     if activity.status == ActivityStatus.CLOSED:
         rows = list(activity.attendances.all())
@@ -239,6 +249,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "web/activity_detail.html",
         {
             "activity": activity,
+            "phase": phase,
             "signup": signup,
             "ended_signup": ended_signup,
             "attendance": attendance,

@@ -114,3 +114,52 @@ def test_resident_scans_the_rotating_code_on_a_phone(
     tonight.refresh_from_db()
     assert tonight.status == "closed"
     assert resident_balance(dzj) == 0  # ten minutes of a two-hour patrol
+
+
+def test_pages_fit_a_phone(
+    page: Page,
+    shot: Any,
+    tree: Any,
+    tonight: Any,
+    team_leader: Any,
+    resident_user: Any,
+    staff: Any,
+) -> None:
+    """The resident's list, the activity, her record; the leader's screen; staff's hours —
+    all at 390 px without sideways scrolling."""
+    from linli.activities.services import hours_add
+
+    dzj = Resident.objects.get(user=resident_user)
+    hours_add(
+        actor=staff,
+        resident=dzj,
+        served_on=timezone.localdate() - dt.timedelta(days=30),
+        title="春节慰问独居老人（上门陪伴、打扫卫生）",
+        half_hours=5,
+        evidence_note="纸质签到表（社区档案第 3 页）",
+    )
+    sign_in(page, resident_user)
+    for path, step in (
+        ("/activities/", "list"),
+        (f"/activities/{tonight.pk}/", "detail"),
+        ("/volunteer/", "record"),
+    ):
+        page.goto(path)
+        assert no_horizontal_overflow(page), path
+        shot(page, step)
+    expect(page.get_by_test_id("total-hours")).to_have_text("2.5")
+    expect(page.get_by_test_id("certificate")).to_be_visible()
+    page.context.clear_cookies()
+    sign_in(page, team_leader)
+    page.goto(f"/activities/{tonight.pk}/organise/")
+    expect(page.get_by_test_id("qr").locator("svg")).to_be_visible()
+    box = page.get_by_test_id("qr").locator("svg").bounding_box()
+    assert box and box["width"] >= 250  # big enough to scan from a step away
+    assert no_horizontal_overflow(page)
+    shot(page, "organiser-phone")
+    page.context.clear_cookies()
+    sign_in(page, staff)
+    page.goto("/volunteer/hours/")
+    expect(page.get_by_test_id("hours")).to_contain_text("代正菊")
+    assert no_horizontal_overflow(page)
+    shot(page, "staff-hours")
