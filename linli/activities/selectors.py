@@ -89,6 +89,20 @@ def activities_managed(actor: Any, *, now: dt.datetime | None = None) -> QuerySe
     return with_seats(activities_visible(actor).filter(q)).order_by("-starts_at", "-pk")
 
 
+def activities_to_close(actor: Any, *, now: dt.datetime | None = None) -> QuerySet[Activity]:
+    """Activities that have ended but are still open, which the actor may close: their own
+    and their teams', and every one of the communities they manage as staff."""
+    now = now or timezone.now()
+    pk = getattr(actor, "pk", None) or 0
+    q = Q(organiser_id=pk) | policies.scope_q(actor, policies.ActivityAction.MANAGE, "community__")
+    teams = policies.led_team_ids(actor)
+    if teams:
+        q |= Q(team_id__in=teams)
+    return with_seats(
+        activities_visible(actor).filter(q, status=ActivityStatus.OPEN, ends_at__lte=now)
+    ).order_by("-ends_at", "-pk")
+
+
 def activities_of_community(community: Place) -> QuerySet[Activity]:
     return with_seats(_base().filter(community=community)).order_by("-starts_at", "-pk")
 

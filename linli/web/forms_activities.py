@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from linli.activities.choices import PointsBasis
@@ -83,9 +84,10 @@ class ActivityForm(forms.Form):
             "category", "key"
         )
         rule_field.label_from_instance = lambda r: (
-            f"{r.name}（{r.points_min}分）"
+            gettext("%(name)s（%(n)d 分）") % {"name": r.name, "n": r.points_min}
             if r.is_fixed
-            else f"{r.name}（{r.points_min}–{r.points_max}分）"
+            else gettext("%(name)s（%(a)d–%(b)d 分）")
+            % {"name": r.name, "a": r.points_min, "b": r.points_max}
         )
 
     def clean(self) -> dict[str, Any]:

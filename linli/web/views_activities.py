@@ -104,6 +104,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     upcoming = list(selectors.activities_upcoming(user)[:100])
     mine = selectors.activities_mine(user)[:50]
     managed = list(selectors.activities_managed(user)[:50])
+    to_close = list(selectors.activities_to_close(user)[:50])
     signed = {m.activity.pk: m for m in mine}
     for a in upcoming:
         a.mine = signed.get(a.pk)  # type: ignore[attr-defined]
@@ -114,6 +115,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
             "upcoming": upcoming,
             "mine": mine,
             "managed": managed,
+            "to_close": to_close,
             "can_publish": bool(policies.publish_communities(user)),
             "is_resident": bool(policies.own_residents(user)),
             "is_records_staff": policies.can_anywhere(user, ActivityAction.RECORDS),

@@ -355,8 +355,12 @@ def test_closed_patrol_pays_points_through_the_page(
             now=at,
         )
     client.force_login(team_leader)
+    listing = client.get(reverse("web:activity_list")).content.decode()
+    assert 'data-testid="to-close"' in listing and "昨晚巡逻" in listing
     resp = client.post(reverse("web:activity_close", args=[past.pk]), follow=True)
     assert "1 人获得积分（共 10 分）" in resp.content.decode()
+    listing = client.get(reverse("web:activity_list")).content.decode()
+    assert 'data-testid="to-close"' not in listing
     assert resident_balance(dzj) == 10
     client.post(reverse("web:activity_close", args=[past.pk]))
     assert resident_balance(dzj) == 10 and Award.objects.count() == 1
