@@ -31,7 +31,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -117,6 +117,7 @@ def _settle(activity: Activity, actor: Any, now: dt.datetime) -> tuple[int, int]
     )
     counted = 0
     day = local_date(activity.starts_at)
+    lines: list[ServiceHours] = []
     for a in attendances:
         assert a.signed_out_at is not None
         t = hours.tally(
@@ -129,23 +130,64 @@ def _settle(activity: Activity, actor: Any, now: dt.datetime) -> tuple[int, int]
             if rule is not None:
                 a.points, a.points_note = _points(activity, rule, a, t.half_hours)
             if t.half_hours > 0:
-                ServiceHours.objects.create(
-                    resident=a.resident,
-                    community_id=activity.community_id,
-                    kind=HoursKind.ATTENDANCE,
-                    activity=activity,
-                    attendance=a,
-                    served_on=day,
-                    title=activity.title[:120],
-                    half_hours=t.half_hours,
-                    manual=a.manual,
-                    created_by=user_or_none(actor),
-                    created_at=now,
+                lines.append(
+                    ServiceHours(
+                        resident=a.resident,
+                        community_id=activity.community_id,
+                        kind=HoursKind.ATTENDANCE,
+                        activity=activity,
+                        attendance=a,
+                        served_on=day,
+                        title=activity.title[:120],
+                        half_hours=t.half_hours,
+                        manual=a.manual,
+                        created_by=user_or_none(actor),
+                        created_at=now,
+                    )
                 )
         elif a.minutes:
             a.points_note = _("未达到活动时长的 %(share)d%%") % {"share": share}
-        a.save(update_fields=["minutes", "half_hours", "counts", "points", "points_note"])
+    _save_tallies(attendances)
+    ServiceHours.objects.bulk_create(lines, batch_size=500)
     return len(attendances), counted
+
+
+# One statement for the whole list on PostgreSQL (bulk_update's CASE per row and field costs
+# seconds for a few hundred attendees; see bench/bench_activities.py).
+TALLY_SQL = """
+UPDATE activities_attendance AS a
+SET minutes = v.minutes, half_hours = v.half_hours, counts = v.counts, points = v.points,
+    points_note = v.points_note
+FROM unnest(%s::bigint[], %s::integer[], %s::integer[], %s::boolean[], %s::integer[],
+            %s::text[]) AS v(id, minutes, half_hours, counts, points, points_note)
+WHERE a.id = v.id
+"""
+LINK_SQL = """
+UPDATE activities_attendance AS a SET award_id = v.award_id
+FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, award_id)
+WHERE a.id = v.id
+"""
+
+
+def _save_tallies(rows: list[Attendance]) -> None:
+    fields = ["minutes", "half_hours", "counts", "points", "points_note"]
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        Attendance.objects.bulk_update(rows, fields, batch_size=500)
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            TALLY_SQL,
+            [
+                [a.pk for a in rows],
+                [a.minutes for a in rows],
+                [a.half_hours for a in rows],
+                [a.counts for a in rows],
+                [a.points for a in rows],
+                [a.points_note for a in rows],
+            ],
+        )
 
 
 def _points(activity: Activity, rule: Rule, a: Attendance, half: int) -> tuple[int, str]:
@@ -236,12 +278,18 @@ def _link(activity: Activity, paid: dict[int, int]) -> None:
     if not paid:
         return
     with transaction.atomic(durable=True):
-        rows = Attendance.objects.select_for_update().filter(
-            activity=activity, resident_id__in=list(paid), award__isnull=True
+        rows = list(
+            Attendance.objects.select_for_update()
+            .filter(activity=activity, resident_id__in=list(paid), award__isnull=True)
+            .order_by("pk")
         )
-        for a in rows.order_by("pk"):
+        for a in rows:
             a.award_id = paid[a.resident_id]
-            a.save(update_fields=["award"])
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(LINK_SQL, [[a.pk for a in rows], [a.award_id for a in rows]])
+        else:
+            Attendance.objects.bulk_update(rows, ["award"], batch_size=500)
 
 
 def _apply_caps(activity: Activity, rule: Rule, owed: list[Attendance]) -> list[Attendance]:
