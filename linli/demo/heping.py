@@ -527,6 +527,10 @@ class Tally:
         "order": "兑换订单",
         "order_closed": "领取与核销",
         "matter": "议事事项",
+        "meeting": "议事会",
+        "rating": "评价",
+        "appeal": "差评申诉",
+        "flag": "办不成事",
     }
 
     def __init__(self) -> None:
@@ -864,6 +868,12 @@ def load_heping(out: Writer | None = None) -> Demo:
     from linli.demo.matters import load_matters  # matters build on the people and points
 
     load_matters(demo, out)
+    from linli.demo.meetings import load_meetings  # 江津苑's deliberation meetings
+
+    load_meetings(demo, out)
+    from linli.demo.ratings import load_ratings  # 好差评 and 办不成事 on done matters
+
+    load_ratings(demo, out)
     if out is not None:
         out.write(figures(demo) + "\n")
         out.write(f"\n演示账号（共用密码 {PASSWORD}，首次登录无需改密）：\n")

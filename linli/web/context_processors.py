@@ -4,6 +4,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from linli.matters import policies as matter_policies
+from linli.matters.selectors_boards import has_board
 from linli.notifications.selectors import unread_count
 from linli.people import policies
 from linli.people.choices import Role
@@ -21,7 +23,16 @@ def linli(request: HttpRequest) -> dict[str, Any]:
         or points_policies.can_anywhere(user, PointsAction.PROPOSE)
         or Resident.objects.filter(user_id=getattr(user, "pk", None) or 0).exists()
     )
+    can_see_places = policies.can_anywhere(user, policies.Action.PLACE_VIEW) if signed_in else False
+    handles_referrals = bool(signed_in and matter_policies.handler_department_ids(user))
     return {
+        "can_see_matters": bool(
+            signed_in and (can_see_points or can_see_places or handles_referrals)
+        ),
+        "can_see_board": bool(signed_in and has_board(user)),
+        "is_supervisor": Role.SUPERVISOR in roles,
+        # Activities: residents (sign up, their record) and staff / team leaders (organise).
+        "can_see_activities": can_see_points,
         "can_see_points": can_see_points,
         "can_see_shop": bool(signed_in and (can_see_points or Role.SPONSOR in roles)),
         "elder_mode": getattr(request, "elder_mode", False),
@@ -32,9 +43,7 @@ def linli(request: HttpRequest) -> dict[str, Any]:
         "can_see_residents": policies.can_anywhere(user, policies.Action.RESIDENT_VIEW)
         if user is not None and user.is_authenticated
         else False,
-        "can_see_places": policies.can_anywhere(user, policies.Action.PLACE_VIEW)
-        if user is not None and user.is_authenticated
-        else False,
+        "can_see_places": can_see_places,
         # The bell's badge in the header: one COUNT on an indexed (user, read_at) pair.
         "unread_notifications": unread_count(user) if signed_in else 0,
     }

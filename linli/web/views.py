@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from linli.core.errors import DomainError, NotFound
+from linli.matters import policies as matter_policies
+from linli.matters.selectors_ratings import appeals_pending, flag_queue
 from linli.people import policies, selectors
 from linli.people.choices import ResidentGroup, Role
 from linli.people.models import Resident
@@ -148,6 +150,11 @@ def home(request: HttpRequest) -> HttpResponse:
             "pending_proposals": pending,
             "can_propose": pending is None
             and points_policies.can_anywhere(user, PointsAction.PROPOSE),
+            "handles_referrals": bool(matter_policies.handler_department_ids(user)),
+            "open_flags": sum(1 for f in flag_queue(user, answered=0) if f.state == "open")
+            if Role.SUPERVISOR in {g.role for g in grants}
+            else 0,
+            "pending_appeals": len(appeals_pending(user)),
         },
     )
 

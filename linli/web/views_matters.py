@@ -28,6 +28,7 @@ from linli.matters.choices import (
     MatterKind,
     MatterLevel,
     MatterSource,
+    MatterState,
     ReferralKind,
 )
 from linli.matters.models import Matter, MatterPhoto, Referral
@@ -220,6 +221,9 @@ def matter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     matter = _get(request, pk)
     kinds = policies.actor_kinds(request.user, matter)
     allowed = set(workflows.allowed_actions(matter.state, kinds))
+    if matter.state == MatterState.DELIBERATING:
+        # On a meeting's agenda: the meeting decides, defers, rejects or carries it up.
+        allowed -= {MatterAction.ESCALATE, MatterAction.DECLINE}
     buttons = [
         {"action": a, "label": MatterAction(a).label, "text": NEEDS_TEXT.get(a, "")}
         for a in BUTTONS
@@ -236,7 +240,9 @@ def matter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # (PIPL: not made public without consent), shown in full to them and to handlers.
     full_names = policies.can(request.user, policies.MatterAction.VIEW, matter.place)
     for e in timeline:
-        if e.actor is None:
+        if e.actor is None and e.actor_kind in (workflows.RAISER, "resident"):
+            who = _("居民（匿名）")  # a rating or 办不成事 flag: never who
+        elif e.actor is None:
             who = _("系统")
         elif e.actor_kind == workflows.RAISER and not (full_names or e.actor_id == request.user.pk):
             who = mask_name(e.actor.name)

@@ -683,8 +683,9 @@ def _adopt_catalog_version(
 
 
 def motion_close(*, actor: Any, motion: Motion, when: dt.datetime | None = None) -> Motion:
-    """Close the vote and tally it: carried when a quorum is present and more vote for than
-    against; without a quorum it fails (未达法定人数). A carried motion on a catalogue version
+    """Close the vote and tally it: carried when a quorum is present and more than half of
+    the members present vote for (城市居民委员会组织法: "more than half of those present
+    decide"; abstaining counts against carrying); without a quorum it fails (未达法定人数). A carried motion on a catalogue version
     adopts it. Two staff closing at once: one closes it, the other is told it is closed."""
     now = when or timezone.now()
     found = Motion.objects.filter(pk=motion.pk).first()
@@ -717,7 +718,7 @@ def motion_close(*, actor: Any, motion: Motion, when: dt.datetime | None = None)
             )
             _shuffle(ballots)
             Ballot.objects.bulk_create(Ballot(motion=row, choice=c) for c in ballots)
-        carried = attendance.quorum and row.votes_for > row.votes_against
+        carried = attendance.quorum and row.votes_for * 2 > attendance.present
         row.state = MotionState.CARRIED if carried else MotionState.FAILED
         row.present = attendance.present
         row.closed_at = now

@@ -409,7 +409,8 @@ def test_exactly_half_present_is_no_quorum(staff, meeting, held, member_user):
     assert motion_close(actor=staff, motion=again).state == MotionState.CARRIED
 
 
-def test_carried_needs_more_for_than_against(staff, meeting):
+def test_carried_needs_more_than_half_of_those_present(staff, meeting):
+    # 城市居民委员会组织法: more than half of those present decide; abstaining does not help.
     ms = _open_with(staff, meeting, 6)
     tie = motion_open(actor=staff, meeting=meeting, text="平票")
     for m, c in zip(ms, ["for", "for", "against", "against", "abstain", "abstain"], strict=True):
@@ -417,12 +418,19 @@ def test_carried_needs_more_for_than_against(staff, meeting):
     closed = motion_close(actor=staff, motion=tie)
     assert closed.state == MotionState.FAILED
     assert not sel.motion_failed_for_quorum(closed, 6)
+    # More for than against, but only 3 of 6 present for: not more than half.
+    half = motion_open(actor=staff, meeting=meeting, text="一半")
+    for m, c in zip(ms, ["for", "for", "for", "against", "abstain", "abstain"], strict=True):
+        vote_cast(actor=staff, motion=half, choice=c, member=m)
+    closed = motion_close(actor=staff, motion=half)
+    assert closed.state == MotionState.FAILED
+    assert (closed.votes_for, closed.votes_against, closed.votes_abstain) == (3, 1, 2)
     more = motion_open(actor=staff, meeting=meeting, text="多数")
-    for m, c in zip(ms[:3], ["for", "abstain", "abstain"], strict=True):
+    for m, c in zip(ms, ["for", "for", "for", "for", "abstain", "against"], strict=True):
         vote_cast(actor=staff, motion=more, choice=c, member=m)
     closed = motion_close(actor=staff, motion=more)
     assert closed.state == MotionState.CARRIED
-    assert (closed.votes_for, closed.votes_against, closed.votes_abstain) == (1, 0, 2)
+    assert (closed.votes_for, closed.votes_against, closed.votes_abstain) == (4, 1, 1)
     with pytest.raises(Conflict, match="表决已经结束"):
         motion_close(actor=staff, motion=more)
 

@@ -139,7 +139,7 @@ def test_staff_board_shows_tiles_tables_and_charts(client, staff, data, tree):
     assert [a["data"] for a in chart["ages"]][3] == [0, 0, 0, 2]  # older than 90 days: F P
     assert chart["raised"] == [2, 3, 3] and chart["finished"] == [1, 2, 2]
     assert chart["ratingCounts"] == [1, 1, 1, 1, 1]
-    assert "echarts-5.6.0.min.js" in body and "cdn" not in body.lower()
+    assert "echarts-5.6.0.min.js" in body and "//cdn" not in body.lower()  # vendored, no CDN
     assert 'data-testid="calendar-warning"' not in body
 
 
