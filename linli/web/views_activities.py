@@ -464,8 +464,10 @@ def activity_signup_for(request: HttpRequest, pk: int) -> HttpResponse:
     """The organiser signs up a resident without a phone."""
     activity = _managed(request, pk)
     resident = _resident_of(activity, request.POST.get("resident", ""))
-    if resident not in _signup_candidates(request.user, activity, resident.name):
-        raise Http404
+    if not policies.can(request.user, ActivityAction.MANAGE, activity.community) and not (
+        activity.team_id and policies.is_team_member(resident, activity.team_id)
+    ):
+        raise Http404  # a leader who is not staff signs up the team's members only
     try:
         signup = services.signup_create(actor=request.user, activity=activity, resident=resident)
     except NotFound:

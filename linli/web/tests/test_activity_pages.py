@@ -532,3 +532,28 @@ def test_list_pages_query_counts(
     with django_assert_max_num_queries(30):
         assert client.get(reverse("web:activity_organise", args=[signed_up.pk])).status_code == 200
     assert Resident.objects.count() >= 5
+
+
+def test_leader_signs_up_team_members_only(client, tree, live, team, team_leader, staff):
+    from linli.activities.tests.conftest import make_resident
+    from linli.people.models import TeamMember
+
+    mate = make_resident(tree, 31, user=False)
+    TeamMember.objects.create(team=team, resident=mate)
+    stranger = make_resident(tree, 32, user=False)
+    client.force_login(team_leader)
+    page = client.get(reverse("web:activity_organise", args=[live.pk]), {"q": "居民"})
+    html = page.content.decode()
+    assert "居民31" in html and "居民32" not in html  # no resident register for a leader
+    resp = client.post(
+        reverse("web:activity_signup_for", args=[live.pk]), {"resident": stranger.pk}
+    )
+    assert resp.status_code == 404
+    resp = client.post(
+        reverse("web:activity_signup_for", args=[live.pk]), {"resident": mate.pk}, follow=True
+    )
+    assert "已为 居民31 报名" in resp.content.decode()
+    # Staff search the whole community.
+    client.force_login(staff)
+    html = client.get(reverse("web:activity_organise", args=[live.pk]), {"q": "居民"}).content
+    assert "居民32" in html.decode()
