@@ -162,12 +162,12 @@ NAMED: list[Named] = [
     ),
     Named(
         "building_leader", "杨声芬", "F", 1961, "13907160003", Role.BUILDING_LEADER, "楼栋长",
-        "只看得到江津苑3栋的居民和电话",
+        "只看得到江津苑3栋的居民和电话；楼栋听事；江津苑议事会成员",
         home=(HEPING, "江津苑", "3栋", "2", "302"), grant_on="building", groups=(REP, DELIB),
     ),
     Named(
         "volunteer", "代正菊", "F", 1958, "13907160004", "", "居民·志愿者",
-        "居民首页：志愿者、义务巡逻队队员",
+        "居民首页：义务巡逻队队员；评价已办结的事项；志愿记录",
         home=(HEPING, "和平新村", "5栋", "2", "402"), groups=(VOL,),
     ),
     Named(
@@ -177,12 +177,12 @@ NAMED: list[Named] = [
     ),
     Named(
         "supervisor", "周建国", "M", 1970, "13907160006", Role.SUPERVISOR, "街道督办",
-        "浏览中山街道下各社区的地点；看不到居民名单",
+        "中山街道：办不成事、差评申诉、看板；看不到居民名单",
         grant_on="street",
     ),
     Named(
         "department", "陈立新", "M", 1980, "13907160007", Role.DEPARTMENT_HANDLER,
-        "部门经办人（住建）", "部门首页（转办事项在后续版本）",
+        "部门经办人（住建）", "住建的转办事项（280 天的违建案）和看板",
         grant_on="district", department="住建",
     ),
     Named(

@@ -358,6 +358,7 @@ def load_meetings(demo: Demo, out: Writer | None = None) -> list[Meeting]:
     if out is not None:
         parts = []
         for m in made:
+            m.refresh_from_db()  # the services moved it on since it was called
             members = MeetingMember.objects.filter(meeting=m)
             items = AgendaItem.objects.filter(meeting=m).count()
             came = members.filter(present=True).count()
