@@ -44,4 +44,5 @@ bench: $(VENV)/.dev
 	@bash scripts/bench.sh
 
 messages: $(VENV)/.dev
-	cd linli && ../$(BIN)/django-admin makemessages -l en --no-obsolete && ../$(BIN)/django-admin compilemessages -l en
+	LINLI_DEBUG=1 $(BIN)/python manage.py makemessages -l en --no-obsolete -i ".venv/*" -i "tests/*" -i "bench/*" -i "artifacts/*" -i "var/*"
+	LINLI_DEBUG=1 $(BIN)/python manage.py compilemessages -l en --ignore ".venv/*"
