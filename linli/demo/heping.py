@@ -531,6 +531,13 @@ class Tally:
         "rating": "评价",
         "appeal": "差评申诉",
         "flag": "办不成事",
+        "activity": "志愿活动",
+        "activity_series": "每周活动",
+        "activity_signup": "活动报名",
+        "activity_attendance": "签到记录",
+        "activity_closed": "活动结项",
+        "activity_hours": "服务时长",
+        "activity_correction": "时长更正",
     }
 
     def __init__(self) -> None:
@@ -874,6 +881,9 @@ def load_heping(out: Writer | None = None) -> Demo:
     from linli.demo.ratings import load_ratings  # 好差评 and 办不成事 on done matters
 
     load_ratings(demo, out)
+    from linli.demo.activities import load_activities  # the 义务巡逻队's patrols and hours
+
+    load_activities(demo, out)
     if out is not None:
         out.write(figures(demo) + "\n")
         out.write(f"\n演示账号（共用密码 {PASSWORD}，首次登录无需改密）：\n")

@@ -172,6 +172,8 @@ def load_matters(demo: Demo, out: Writer | None = None) -> list[Matter]:
     for award in awards:
         demo.tally.add("award", int(award.source_id) in new)
     if out is not None:
+        for m in made:
+            m.refresh_from_db()  # the steps after raising moved it on
         levels = ", ".join(
             f"{m.case_number} {m.get_state_display()}（{m.get_level_display()}）" for m in made
         )

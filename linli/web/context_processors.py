@@ -32,7 +32,7 @@ def linli(request: HttpRequest) -> dict[str, Any]:
         "can_see_board": bool(signed_in and has_board(user)),
         "is_supervisor": Role.SUPERVISOR in roles,
         # Activities: residents (sign up, their record) and staff / team leaders (organise).
-        "can_see_activities": can_see_points,
+        "can_see_activities": bool(can_see_points or Role.SUPERVISOR in roles),
         "can_see_points": can_see_points,
         "can_see_shop": bool(signed_in and (can_see_points or Role.SPONSOR in roles)),
         "elder_mode": getattr(request, "elder_mode", False),
