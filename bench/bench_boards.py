@@ -179,7 +179,7 @@ def _populate() -> tuple[Place, list[Place]]:
             finished = raised + dt.timedelta(days=rng.randrange(1, min(age, 200) + 1))
         matters.append(
             Matter(
-                community_id=building.community_id,
+                community_id=int(building.community_id or 0),
                 place=building if rng.random() < 0.8 else Place(pk=building.compound_id),
                 case_number=f"B-{i:06d}",
                 kind=rng.choice([MatterKind.PROBLEM, MatterKind.PROBLEM, MatterKind.REQUEST]),
@@ -375,5 +375,5 @@ def _floor(street_id: int) -> None:
     }
     with without_jit(), connection.cursor() as cursor:
         for sql in FLOOR:
-            cursor.execute(sql, params)
+            cursor.execute(sql, params)  # type: ignore[arg-type]
             cursor.fetchall()

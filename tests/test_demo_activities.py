@@ -6,6 +6,7 @@ and a second run that creates nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import time
 from typing import ClassVar
@@ -84,6 +85,7 @@ class HepingActivitiesTests(TestCase):
         assert rows.filter(resident=dai).count() == 11
         assert not rows.filter(counts=True, award__isnull=True).exists()
         for a in rows.filter(resident=dai).select_related("award", "activity"):
+            assert a.award is not None
             assert a.award.source_id == a.activity.ledger_source_id and a.in_manual
             assert a.signup is None  # a paper sheet then: no sign-ups
         # No award was written for them now.
@@ -120,7 +122,8 @@ class HepingActivitiesTests(TestCase):
         dai = self.demo.resident("volunteer")
         dai_user = User.objects.get(resident=dai)
         assert signups.count() == 7 and signups.filter(resident=dai, created_by=dai_user).exists()
-        assert nxt.starts_at > timezone.now() - timezone.timedelta(days=1)
+        assert nxt is not None
+        assert nxt.starts_at > timezone.now() - dt.timedelta(days=1)
         assert (
             f"下一次 {timezone.localtime(nxt.starts_at):%m-%d %H:%M} 已有 7 人报名" in self.output
         )

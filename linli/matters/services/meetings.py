@@ -685,8 +685,9 @@ def _adopt_catalog_version(
 def motion_close(*, actor: Any, motion: Motion, when: dt.datetime | None = None) -> Motion:
     """Close the vote and tally it: carried when a quorum is present and more than half of
     the members present vote for (城市居民委员会组织法: "more than half of those present
-    decide"; abstaining counts against carrying); without a quorum it fails (未达法定人数). A carried motion on a catalogue version
-    adopts it. Two staff closing at once: one closes it, the other is told it is closed."""
+    decide"; abstaining counts against carrying); without a quorum it fails (未达法定人数).
+    A carried motion on a catalogue version adopts it. Two staff closing at once: one closes
+    it, the other is told it is closed."""
     now = when or timezone.now()
     found = Motion.objects.filter(pk=motion.pk).first()
     if found is None:
