@@ -149,6 +149,38 @@ def load_matters(demo: Demo, out: Writer | None = None) -> list[Matter]:
         ),
         lambda m: [],
     )
+    # 转办, still open and past its due date: 城管 has not answered (the board's overdue list,
+    # chased by the system the day after the deadline).
+    drains = "园林小区雨水井堵塞，下雨后积水到单元门口"
+
+    def drains_referral(m: Matter) -> None:
+        referred = now - dt.timedelta(days=24)
+        matter_accept(actor=staff, matter=m, note="已现场查看，需市政疏通", when=referred)
+        matter_refer(
+            actor=staff,
+            matter=m,
+            departments=[demo.departments["城管"]],
+            lead=demo.departments["城管"],
+            kind="help",
+            note="小区内雨水井堵塞，物业无疏通设备，请城管协调市政疏通。",
+            now=referred,
+        )
+        referral_chase(actor=SYSTEM, now=now)
+
+    once(
+        drains,
+        lambda: matter_raise(
+            actor=staff,
+            place=_place(demo, "园林小区"),
+            kind=MatterKind.PROBLEM,
+            title=drains,
+            description="园林小区 3 栋、4 栋之间的雨水井堵塞，每次下雨积水没过脚踝，老人出门困难。",
+            source=MatterSource.VISIT,
+            backers=12,
+            when=now - dt.timedelta(days=25),
+        ),
+        drains_referral,
+    )
     # 转办: the seed's seven illegal structures, from the first complaint to the square.
     structures = "江津苑七处违建房存在安全隐患"
     once(
