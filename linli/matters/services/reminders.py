@@ -7,7 +7,9 @@ a district or city above). Days are counted on the community's calendar.
 
 Idempotent: each reminder carries a key naming the thing and its due date, so running the job
 twice (or every hour) stores nothing new; a referral extended to a new date is reminded again
-for that date. Overdue items are not reminded: the chase (``referral_chase``) handles those.
+for that date. Overdue referrals are chased (``referral_chase``); an open rectification or
+flag past its deadline gets one overdue notice to the same people (key: the item, "overdue",
+its due date).
 """
 
 from __future__ import annotations
@@ -123,6 +125,20 @@ def reminders_send(*, actor: Any, now: dt.datetime | None = None) -> ReminderCou
     for rect in rectifications:
         m = rect.matter
         days, cal = counts.window(m.community_id)
+        if rect.due_on < today:
+            # Past its deadline and not rectified: told once (the board marks it too).
+            counts.rectifications += _remind(
+                community_staff_ids(m.community_id),
+                m,
+                kind="rectification.overdue",
+                text=lambda m=m, due=rect.due_on: (
+                    _("逾期：事项 %(case)s「%(title)s」的整改已于 %(due)s 到期，仍未完成")
+                    % {**_case(m), "due": due}
+                ),
+                key=f"rectification:{rect.pk}:overdue:{rect.due_on}",
+                now=now,
+            )
+            continue
         if not reminder_due(today, rect.due_on, days, cal):
             continue
         counts.rectifications += _remind(
@@ -145,6 +161,19 @@ def reminders_send(*, actor: Any, now: dt.datetime | None = None) -> ReminderCou
     for flag in flags:
         m = flag.matter
         days, cal = counts.window(m.community_id)
+        if flag.due_on < today:
+            counts.flags += _remind(
+                street_supervisor_ids(flag.street),
+                m,
+                kind="flag.overdue",
+                text=lambda m=m, due=flag.due_on: (
+                    _("逾期：事项 %(case)s「%(title)s」的“办不成事”反映已于 %(due)s 到期，仍未答复")
+                    % {**_case(m), "due": due}
+                ),
+                key=f"flag:{flag.pk}:overdue:{flag.due_on}",
+                now=now,
+            )
+            continue
         if not reminder_due(today, flag.due_on, days, cal):
             continue
         counts.flags += _remind(

@@ -154,6 +154,11 @@ def test_rectification_reminder_goes_to_the_communitys_staff(
     assert reminders_send(actor=SYSTEM, now=at(2024, 3, 8)).rectifications == 2  # two people
     assert reminders_send(actor=SYSTEM, now=at(2024, 3, 8)).rectifications == 0
     assert told("rectification.remind") == sorted([staff.pk, secretary.pk])
+    # On the due date nothing more; the day after, still open: one overdue notice each, once.
+    assert reminders_send(actor=SYSTEM, now=at(2024, 3, 11)).rectifications == 0
+    assert reminders_send(actor=SYSTEM, now=at(2024, 3, 12)).rectifications == 2
+    assert reminders_send(actor=SYSTEM, now=at(2024, 3, 13)).rectifications == 0
+    assert told("rectification.overdue") == sorted([staff.pk, secretary.pk])
     rect.state = "done"
     rect.save()
     Notification.objects.all().delete()
@@ -182,6 +187,11 @@ def test_flag_reminder_goes_to_the_supervisors_above_the_street(
     assert counts.flags == 2
     assert told("flag.remind") == sorted([supervisor.pk, district_supervisor.pk])
     assert reminders_send(actor=SYSTEM, now=at(2024, 3, 8)).flags == 0
+    # Past its deadline without an answer: the same supervisors are told once more, once.
+    assert reminders_send(actor=SYSTEM, now=at(2024, 3, 12)).flags == 2
+    assert reminders_send(actor=SYSTEM, now=at(2024, 3, 14)).flags == 0
+    assert told("flag.overdue") == sorted([supervisor.pk, district_supervisor.pk])
+    assert elsewhere.pk not in told("flag.overdue")
 
 
 def test_only_the_system_sends_reminders(referral, staff):
