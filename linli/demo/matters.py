@@ -43,6 +43,28 @@ def _place(demo: Demo, compound: str, building: str | None = None) -> Place:
     return Place.objects.get(compound=found, kind="building", name=building)
 
 
+class MatterOnce:
+    """Raise a demo matter and take its steps the first time; on a later run find it by its
+    title (unique within the demo community). ``made`` lists them in order, ``new`` holds the
+    ids raised by this run; every call is tallied as a matter."""
+
+    def __init__(self, demo: Demo) -> None:
+        self.demo = demo
+        self.made: list[Matter] = []
+        self.new: set[int] = set()
+
+    def __call__(
+        self, title: str, make: Callable[[], Matter], steps: Callable[[Matter], object]
+    ) -> None:
+        existing = Matter.objects.filter(community=self.demo.heping, title=title).first()
+        self.demo.tally.add("matter", existing is None)
+        if existing is None:
+            existing = make()
+            steps(existing)
+            self.new.add(existing.pk)
+        self.made.append(existing)
+
+
 def load_matters(demo: Demo, out: Writer | None = None) -> list[Matter]:
     users = demo.users
     # 张德明 (楼栋长 of 和平新村3栋, and a resident there) proposes the adopted suggestion: the
@@ -54,17 +76,8 @@ def load_matters(demo: Demo, out: Writer | None = None) -> list[Matter]:
         users["leader_hpxc"],
     )
     now = timezone.now()
-    made: list[Matter] = []
-    new: set[int] = set()
-
-    def once(title: str, make: Callable[[], Matter], steps: Callable[[Matter], object]) -> None:
-        existing = Matter.objects.filter(community=demo.heping, title=title).first()
-        demo.tally.add("matter", existing is None)
-        if existing is None:
-            existing = make()
-            steps(existing)
-            new.add(existing.pk)
-        made.append(existing)
+    once = MatterOnce(demo)
+    made, new = once.made, once.new
 
     jjy3 = _place(demo, "江津苑", "3栋")
     # 楼栋听事: a lamp 杨声芬 had fixed (小事不出楼栋).

@@ -39,7 +39,7 @@ from linli.matters.services.flags import flag_answer, flag_raise
 from linli.matters.services.ratings import appeal_file, rating_give, rectification_done
 
 from .heping import HEPING, Demo, Writer
-from .matters import _place
+from .matters import MatterOnce, _place
 
 DOOR = "和平新村5栋单元门门禁坏了"
 STAIRS = "和平新村5栋楼道堆放杂物"
@@ -71,17 +71,8 @@ def load_ratings(demo: Demo, out: Writer | None = None) -> list[Matter]:
     def ago(days: int, hour: int = 0) -> dt.datetime:
         return now - dt.timedelta(days=days, hours=hour)
 
-    made: list[Matter] = []
-    new: set[int] = set()
-
-    def once(title: str, make: Callable[[], Matter], steps: Callable[[Matter], object]) -> None:
-        existing = Matter.objects.filter(community=demo.heping, title=title).first()
-        demo.tally.add("matter", existing is None)
-        if existing is None:
-            existing = make()
-            steps(existing)
-            new.add(existing.pk)
-        made.append(existing)
+    once = MatterOnce(demo)
+    made, new = once.made, once.new
 
     def settled(m: Matter, days: int, note: str) -> Matter:
         matter_accept(actor=staff, matter=m, note="已受理，安排处理", when=ago(days))
