@@ -12,6 +12,7 @@ Every value that differs between a laptop and a deployment comes from the enviro
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -164,12 +165,37 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Uploaded files go through Django's storage API only (linli/core/uploads.py), so the
+# default storage can be S3-compatible object storage without code changes: set
+# LINLI_MEDIA_STORAGE to a backend path (e.g. "storages.backends.s3.S3Storage", from
+# django-storages, installed by the operator) and LINLI_MEDIA_STORAGE_OPTIONS to its options
+# as JSON (bucket_name, endpoint_url, …; docs/files.md).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": os.environ.get(
+            "LINLI_MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage"
+        ),
+        "OPTIONS": json.loads(os.environ.get("LINLI_MEDIA_STORAGE_OPTIONS", "{}")),
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_ROOT = Path(os.environ.get("LINLI_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
+# Private files (matter photos, evidence) are served by views after a permission check.
+# Behind nginx, set this to an internal location (e.g. "/_protected/") and the view answers
+# with X-Accel-Redirect instead of streaming the bytes (deploy/nginx, docs/files.md).
+LINLI_X_ACCEL_REDIRECT = os.environ.get("LINLI_X_ACCEL_REDIRECT", "")
+# Upload limits per kind (bytes), and for images the pixel count read from the header before
+# decoding (bombs) and the longest side kept after re-encoding.
+_MB = 1024 * 1024
+LINLI_UPLOAD_MAX_BYTES = {
+    "matter_photo": int(os.environ.get("LINLI_UPLOAD_PHOTO_MB", "10")) * _MB,
+    "award_evidence": int(os.environ.get("LINLI_UPLOAD_EVIDENCE_MB", "10")) * _MB,
+    "hours_evidence": int(os.environ.get("LINLI_UPLOAD_EVIDENCE_MB", "10")) * _MB,
+    "reward_photo": int(os.environ.get("LINLI_UPLOAD_REWARD_PHOTO_MB", "5")) * _MB,
+}
+LINLI_IMAGE_MAX_PIXELS = int(os.environ.get("LINLI_IMAGE_MAX_PIXELS", "60000000"))
+LINLI_IMAGE_MAX_SIDE = int(os.environ.get("LINLI_IMAGE_MAX_SIDE", "2048"))
 WHITENOISE_USE_FINDERS = DEBUG
 
 # Uploads: an import sheet is at most 10 MB and 20,000 rows.

@@ -89,6 +89,21 @@ def award_get_for_approval(actor: Any, pk: int) -> Award:
     return award
 
 
+def award_evidence_for_actor(actor: Any, pk: int) -> Award:
+    """An award whose evidence file the actor may open: staff who see the community's
+    ledger, and the building leader who proposed it. (Not the resident: the photo is the
+    awarder's record of the deed and may show other people.)"""
+    award = Award.objects.select_related("resident__household").filter(pk=pk).first()
+    if award is None or not award.evidence_file:
+        raise NotFound(_("找不到该加分记录"))
+    proposer = award.proposed_by_id is not None and award.proposed_by_id == getattr(
+        actor, "pk", None
+    )
+    if proposer or policies.can(actor, PointsAction.LEDGER_VIEW, award.resident.household):
+        return award
+    raise NotFound(_("找不到该加分记录"))
+
+
 def ledger_postings(
     actor: Any,
     community: Place,

@@ -119,7 +119,12 @@ class HoursAddForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("如：纸质签到表（存档位置）、活动照片、组织者证明"),
     )
-    evidence_file = forms.FileField(label=_("凭证文件（可选）"), required=False)
+    evidence_file = forms.FileField(
+        label=_("凭证文件（可选）"),
+        required=False,
+        help_text=_("照片或 PDF，不超过 10 MB"),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*,application/pdf"}),
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -42,6 +42,11 @@ urlpatterns = [
     path("points/award/", views_points.points_award_view, name="points_award"),
     path("points/award/search/", views_points.points_award_search, name="points_award_search"),
     path(
+        "points/awards/<int:pk>/evidence/",
+        views_points.points_award_evidence,
+        name="points_award_evidence",
+    ),
+    path(
         "points/awards/<int:pk>/reverse/",
         views_points.points_award_reverse,
         name="points_award_reverse",

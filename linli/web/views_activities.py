@@ -17,8 +17,7 @@ import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -42,7 +41,9 @@ from linli.core.quarters import CHINA
 from linli.people.models import Resident
 from linli.people.selectors import resident_search_q
 from linli.places.models import Place
+from linli.web.files import serve_stored
 
+from .forms import add_domain_error
 from .forms_activities import (
     ActivityForm,
     CorrectionForm,
@@ -867,7 +868,7 @@ def volunteer_hours_add(request: HttpRequest, pk: int) -> HttpResponse:
                 evidence_file=d.get("evidence_file"),
             )
         except DomainError as exc:
-            form.add_error(None, str(exc))
+            add_domain_error(form, exc)
         else:
             messages.success(request, _("已补录"))
             return redirect("web:volunteer_record_of", pk=resident.pk)
@@ -889,11 +890,7 @@ def volunteer_evidence(request: HttpRequest, pk: int) -> HttpResponseBase:
         or not policies.can_see_record(request.user, line.resident)
     ):
         raise Http404
-    try:
-        handle = default_storage.open(line.evidence_file.name, "rb")
-    except OSError:
-        raise Http404 from None
-    return FileResponse(handle)
+    return serve_stored(line.evidence_file.name, download_name=f"evidence-{line.pk}")
 
 
 @login_required

@@ -11,8 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -34,6 +33,7 @@ from linli.matters.choices import (
 from linli.matters.models import Matter, MatterPhoto, Referral
 from linli.people.models import Department
 from linli.places.models import Place
+from linli.web.files import serve_stored
 
 # Steps with a button on the matter page (the rest come with meetings, referrals, ratings).
 BUTTONS = [
@@ -344,11 +344,7 @@ def matter_photo(request: HttpRequest, pk: int) -> HttpResponseBase:
     if photo is None:
         raise Http404
     _get(request, photo.matter_id)
-    try:
-        handle = default_storage.open(photo.image.name, "rb")
-    except OSError:
-        raise Http404 from None
-    return FileResponse(handle)
+    return serve_stored(photo.image.name, download_name=f"photo-{photo.pk}")
 
 
 def _departments(matter: Matter) -> list[Department]:

@@ -12,11 +12,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from linli.audit.services import audit_record
 from linli.core.errors import DomainError, NotFound
@@ -39,6 +40,8 @@ from linli.points.services import (
     rule_revise,
 )
 
+from .files import serve_stored
+from .forms import add_domain_error
 from .forms_points import AwardForm, RejectForm, ReverseForm
 from .forms_rules import RuleForm
 from .scoping import community_from_request
@@ -115,7 +118,7 @@ def points_award_view(request: HttpRequest) -> HttpResponse:
                     evidence_file=data["evidence_file"],
                 )
             except DomainError as exc:
-                form.add_error(None, str(exc))
+                add_domain_error(form, exc)
             else:
                 if award.posting_id:
                     messages.success(
@@ -193,6 +196,17 @@ def points_proposal_decide(request: HttpRequest, pk: int, decision: str) -> Http
     except DomainError as exc:
         messages.error(request, str(exc))
     return redirect("web:points_proposals")
+
+
+@login_required
+@require_safe
+def points_award_evidence(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """An award's evidence (a photo or a PDF), for the community's staff and the proposer."""
+    try:
+        award = selectors.award_evidence_for_actor(request.user, pk)
+    except NotFound:
+        raise Http404 from None
+    return serve_stored(award.evidence_file.name, download_name=f"award-{award.pk}-evidence")
 
 
 @login_required

@@ -40,7 +40,7 @@ from linli.points.policies import PointsAction
 from linli.points.selectors import communities_for, resident_balance
 from linli.points.services import shop
 
-from .forms import NoColonLabels
+from .forms import NoColonLabels, add_domain_error
 from .scoping import community_from_request
 
 # --- forms -----------------------------------------------------------------------------------
@@ -76,7 +76,11 @@ class RewardForm(NoColonLabels, forms.Form):
     sponsor = forms.ModelChoiceField(
         label=gettext_lazy("赞助方"), queryset=Sponsor.objects.none(), required=False
     )
-    photo = forms.ImageField(label=gettext_lazy("图片"), required=False)
+    photo = forms.FileField(
+        label=gettext_lazy("图片"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+    )
     active = forms.BooleanField(label=gettext_lazy("上架"), required=False, initial=True)
 
     def __init__(self, *args: Any, sponsors: QuerySet[Sponsor], **kwargs: Any):
@@ -452,7 +456,7 @@ def _reward_form_page(
                     actor=request.user, reward=reward, photo=form.cleaned_data["photo"], **data
                 )
         except DomainError as exc:
-            form.add_error(None, str(exc))
+            add_domain_error(form, exc)
         else:
             messages.success(request, _("兑换商品已保存。"))
             return redirect(f"{reverse('web:shop_rewards')}?community={community.pk}")

@@ -17,6 +17,7 @@ from linli.audit.services import audit_record
 from linli.core.errors import Conflict, NotFound, ValidationFailed
 from linli.core.excel import workbook_bytes
 from linli.core.quarters import local_date
+from linli.core.uploads import HOURS_EVIDENCE, upload_check, upload_discard, upload_store
 from linli.notifications.services import notify
 from linli.people.models import Resident
 from linli.places.models import Place
@@ -31,7 +32,6 @@ from ._common import clean_text, user_or_none
 
 MAX_HALF_HOURS = 48  # one line: at most a day (24 hours)
 MAX_OPEN_CORRECTIONS = 5
-MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 
 
 def _community_id(resident: Resident) -> int:
@@ -80,10 +80,33 @@ def hours_add(
     half = _check_half_hours(half_hours)
     if served_on > local_date(now):
         raise ValidationFailed(_("服务日期不能晚于今天"))
-    if evidence_file is not None and evidence_file.size and evidence_file.size > MAX_EVIDENCE_BYTES:
-        raise ValidationFailed(_("凭证文件不超过 10 MB"))
     if activity is not None and activity.community_id != resident.household.community_id:
         raise ValidationFailed(_("只能关联本社区的活动"))
+    checked = (
+        upload_check(evidence_file, kind=HOURS_EVIDENCE, field="evidence_file")
+        if evidence_file
+        else None
+    )
+    stored = upload_store(checked, kind=HOURS_EVIDENCE) if checked is not None else ""
+    try:
+        line = _hours_add(actor, resident, served_on, title, half, note, stored, activity, now)
+    except BaseException:
+        upload_discard([stored])
+        raise
+    return line
+
+
+def _hours_add(
+    actor: Any,
+    resident: Resident,
+    served_on: dt.date,
+    title: str,
+    half: int,
+    note: str,
+    stored: str,
+    activity: Activity | None,
+    now: dt.datetime,
+) -> ServiceHours:
     with transaction.atomic(durable=True):
         line = ServiceHours(
             resident=resident,
@@ -97,8 +120,8 @@ def hours_add(
             created_by=user_or_none(actor),
             created_at=now,
         )
-        if evidence_file is not None:
-            line.evidence_file = evidence_file
+        if stored:
+            line.evidence_file = stored
         line.save()
         if resident.user_id:
             notify(

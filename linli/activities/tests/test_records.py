@@ -9,7 +9,6 @@ import io
 
 import openpyxl
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from pypdf import PdfReader
 
 from linli.activities import selectors
@@ -32,6 +31,7 @@ from linli.audit.models import AuditEvent
 from linli.core.errors import Conflict, NotFound, ValidationFailed
 from linli.points.models import Award
 from linli.points.selectors import resident_balance
+from tests import uploads
 
 from .conftest import END, START, make_resident
 
@@ -81,7 +81,7 @@ def test_staff_add_hours_with_evidence_marked_as_added(tree, staff, dzj, residen
             evidence_note="签到表",
             now=NOW,
         )
-    photo = SimpleUploadedFile("sheet.jpg", b"\xff\xd8\xff" + b"0" * 100, content_type="image/jpeg")
+    photo = uploads.jpeg("sheet.jpg")
     line = hours_add(
         actor=staff,
         resident=dzj,
@@ -92,7 +92,9 @@ def test_staff_add_hours_with_evidence_marked_as_added(tree, staff, dzj, residen
         evidence_file=photo,
         now=NOW,
     )
-    assert line.kind == HoursKind.ADDED and line.created_by == staff and line.evidence_file
+    assert line.kind == HoursKind.ADDED and line.created_by == staff
+    assert line.evidence_file.name.startswith("activities/evidence/")
+    assert line.evidence_file.name.endswith(".jpg")
     assert AuditEvent.objects.filter(action="activities.hours_add", target_id=str(line.pk))
 
 

@@ -1,4 +1,5 @@
 from .matters import (
+    MAX_PHOTOS,
     matter_accept,
     matter_award_adopted,
     matter_close,
@@ -12,7 +13,6 @@ from .matters import (
     matter_settle,
     matter_withdraw,
 )
-from .photos import MAX_BYTES, MAX_PHOTOS, photos_clean
 from .referrals import (
     matter_refer,
     referral_answer,
@@ -24,7 +24,6 @@ from .referrals import (
 )
 
 __all__ = [
-    "MAX_BYTES",
     "MAX_PHOTOS",
     "matter_accept",
     "matter_award_adopted",
@@ -39,7 +38,6 @@ __all__ = [
     "matter_reopen",
     "matter_settle",
     "matter_withdraw",
-    "photos_clean",
     "referral_answer",
     "referral_chase",
     "referral_complete",

@@ -5,7 +5,6 @@ same transaction. Photos are checked and stored before any lock is taken."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
@@ -19,6 +18,12 @@ from linli.audit.services import audit_record
 from linli.core.actors import is_system
 from linli.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from linli.core.quarters import local_date
+from linli.core.uploads import (
+    MATTER_PHOTO,
+    upload_check_many,
+    upload_discard,
+    upload_store_many,
+)
 from linli.notifications.services import Text, notify
 from linli.people.choices import Role
 from linli.people.models import Resident, RoleGrant
@@ -38,10 +43,10 @@ from ..choices import (
 from ..locks import lock_matter, lock_matters, next_case_number
 from ..models import Matter, MatterEvent, MatterFollower, MatterPhoto
 from ..selectors import matter_get_for_actor
-from .photos import photos_clean, photos_discard, photos_store
 
 A = MatterAction
 S = MatterState
+MAX_PHOTOS = 9
 MAX_TITLE = 80
 MAX_TEXT = 2000
 MAX_NOTE = 1000
@@ -338,9 +343,9 @@ def matter_raise(
     for value, low, high in ((latitude, -90, 90), (longitude, -180, 180)):
         if value is not None and not Decimal(low) <= Decimal(value) <= Decimal(high):
             raise ValidationFailed(_("位置不正确"))
-    files = photos_clean(photos)
+    files = upload_check_many(photos, kind=MATTER_PHOTO, limit=MAX_PHOTOS, field="photos")
     now = when or timezone.now()
-    stored = photos_store(files, f"matters/{local_date(now):%Y/%m}/{uuid.uuid4().hex}")
+    stored = upload_store_many(files, kind=MATTER_PHOTO)
     try:
         with transaction.atomic(durable=True):
             community = Place.objects.get(pk=place.community_id)
@@ -388,7 +393,7 @@ def matter_raise(
             _tell_raised(matter, actor, now)
             return matter
     except BaseException:
-        photos_discard(stored)
+        upload_discard(stored)
         raise
 
 

@@ -14,7 +14,6 @@ from linli.matters.choices import MatterAction, MatterKind, MatterLevel, MatterS
 from linli.matters.models import Matter, MatterEvent, MatterFollower, MatterPhoto
 from linli.matters.selectors import matter_age_text, matter_similar
 from linli.matters.services import (
-    MAX_BYTES,
     matter_accept,
     matter_award_adopted,
     matter_close,
@@ -138,7 +137,7 @@ def test_photos_not_images_too_large_too_many(tree, resident_user, tmp_path):
     text = SimpleUploadedFile("evil.jpg", b"not an image at all", content_type="image/jpeg")
     assert _bad_raise(resident_user, tree, [png(), text]).errors == {"photos": ["not_image"]}
     big = png("big.png")
-    big.size = MAX_BYTES + 1
+    big.size = 10 * 1024 * 1024 + 1
     assert _bad_raise(resident_user, tree, [big]).errors == {"photos": ["too_large"]}
     many = [png(f"{i}.png") for i in range(10)]
     assert _bad_raise(resident_user, tree, many).errors == {"photos": ["too_many"]}

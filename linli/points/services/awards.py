@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from linli.audit.services import audit_actor_and_data, audit_record
 from linli.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from linli.core.quarters import day_bounds, local_date, month_bounds, quarter_of, start_of_day
+from linli.core.uploads import AWARD_EVIDENCE, upload_check, upload_discard, upload_store
 from linli.people.models import Resident
 
 from .. import policies
@@ -262,16 +263,25 @@ def points_award(
         }
     )
     source_key = _source_key(rule, source_type, str(source_id), resident.pk)
+    # The file is decoded and re-encoded (or refused) before anything else; stored only once
+    # every check has passed, outside the lock, and removed again unless the award commits.
+    checked = (
+        upload_check(evidence_file, kind=AWARD_EVIDENCE, field="evidence_file")
+        if evidence_file
+        else None
+    )
 
     def check() -> None:
         if proposal and rule.awarders != Awarders.STAFF_AND_LEADERS:
             raise Forbidden(_("这条规则只能由社区工作人员加分"))
         _check_not_self(actor, resident)
         _check_rule(rule, resident, pts, when)
-        _check_evidence(rule, evidence_note, evidence_file, source_type)
+        _check_evidence(rule, evidence_note, checked, source_type)
 
+    stored: list[str] = []
+    committed = False
     try:
-        if direct and not evidence_file and sql.available():
+        if direct and checked is None and sql.available():
             # The replay check happens under the lock, before ``check``: a repeated request
             # returns its first result even if, say, the rule has ended since.
             return _award_sql(
@@ -292,6 +302,8 @@ def points_award(
         if existing is not None:
             return _replay(existing, request_hash)
         check()
+        if checked is not None:
+            stored.append(upload_store(checked, kind=AWARD_EVIDENCE))
         with transaction.atomic(durable=True):
             account = lock_resident_account(resident)
             # Re-check everything that a concurrent request could have changed, under the lock.
@@ -318,8 +330,8 @@ def points_award(
                 idempotency_key=key,
                 request_hash=request_hash,
             )
-            if evidence_file:
-                award.evidence_file = evidence_file
+            if stored:
+                award.evidence_file = stored[0]
             if direct:
                 digest = hashlib.sha256(key.encode()).hexdigest()[:48]
                 _post_award(award, account, actor, posting_key=f"award:{digest}")
@@ -331,7 +343,8 @@ def points_award(
                 place_id=household.pk,
                 data={"points": pts, "rule": rule.key, "resident": resident.pk},
             )
-            return award
+        committed = True
+        return award
     except IntegrityError:
         # A concurrent request with the same key or source won the race.
         existing = Award.objects.filter(idempotency_key=key).first()
@@ -340,6 +353,9 @@ def points_award(
         if source_key and Award.objects.filter(source_key=source_key).exists():
             raise Conflict(_("这件事已经为 %(name)s 加过分了") % {"name": resident.name}) from None
         raise
+    finally:
+        if not committed:
+            upload_discard(stored)
 
 
 def _award_sql(

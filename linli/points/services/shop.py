@@ -21,7 +21,6 @@ import json
 import secrets
 from typing import Any
 
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
@@ -32,6 +31,7 @@ from linli.audit.services import audit_actor_and_data, audit_record
 from linli.core.actors import SYSTEM, is_system
 from linli.core.errors import Conflict, NotFound, ValidationFailed
 from linli.core.quarters import local_date, quarter_of, start_of_day
+from linli.core.uploads import REWARD_PHOTO, upload_check, upload_discard, upload_store
 from linli.people import policies as people_policies
 from linli.people.choices import Role
 from linli.people.models import Resident, User
@@ -422,12 +422,12 @@ def _reward_values(community: Place, fields: dict[str, Any]) -> dict[str, Any]:
 
 
 def _store_photo(photo: UploadedFile | None) -> str | None:
-    """Save an uploaded photo before any row is locked (no file I/O under a lock)."""
+    """Check (decode, re-encode) and save an uploaded photo before any row is locked (no
+    file I/O under a lock). Reward photos are public: the shop shows them to anyone."""
     if not photo:
         return None
-    field = Reward._meta.get_field("photo")
-    name = field.generate_filename(None, photo.name or "photo.jpg")
-    return str(default_storage.save(name, photo))
+    checked = upload_check(photo, kind=REWARD_PHOTO, field="photo")
+    return upload_store(checked, kind=REWARD_PHOTO)
 
 
 def reward_create(
@@ -459,15 +459,19 @@ def reward_create(
         },
     )
     stored = _store_photo(photo)
-    with transaction.atomic(durable=True):
-        reward = Reward.objects.create(community=community, photo=stored or "", **values)
-        audit_record(
-            actor=actor,
-            action="shop.reward_create",
-            target=reward,
-            place_id=community.pk,
-            data={"name": reward.name, "price": reward.price, "stock": reward.stock},
-        )
+    try:
+        with transaction.atomic(durable=True):
+            reward = Reward.objects.create(community=community, photo=stored or "", **values)
+            audit_record(
+                actor=actor,
+                action="shop.reward_create",
+                target=reward,
+                place_id=community.pk,
+                data={"name": reward.name, "price": reward.price, "stock": reward.stock},
+            )
+    except BaseException:
+        upload_discard([stored or ""])
+        raise
     return reward
 
 
@@ -478,23 +482,27 @@ def reward_update(
     _manage(actor, community)
     values = _reward_values(community, fields)
     stored = _store_photo(photo)
-    with transaction.atomic(durable=True):
-        locked = Reward.objects.select_for_update().get(pk=reward.pk)
-        for field, value in values.items():
-            setattr(locked, field, value)
-        if stored:
-            locked.photo.name = stored
-        locked.save()
-        audit_record(
-            actor=actor,
-            action="shop.reward_update",
-            target=locked,
-            place_id=community.pk,
-            data={
-                k: (v.pk if isinstance(v, Sponsor) else v)
-                for k, v in {**values, **({"photo": stored} if stored else {})}.items()
-            },
-        )
+    try:
+        with transaction.atomic(durable=True):
+            locked = Reward.objects.select_for_update().get(pk=reward.pk)
+            for field, value in values.items():
+                setattr(locked, field, value)
+            if stored:
+                locked.photo.name = stored
+            locked.save()
+            audit_record(
+                actor=actor,
+                action="shop.reward_update",
+                target=locked,
+                place_id=community.pk,
+                data={
+                    k: (v.pk if isinstance(v, Sponsor) else v)
+                    for k, v in {**values, **({"photo": stored} if stored else {})}.items()
+                },
+            )
+    except BaseException:
+        upload_discard([stored or ""])
+        raise
     return locked
 
 

@@ -144,7 +144,7 @@ def test_raise_refuses_a_non_image_and_keeps_the_form(client, tree, resident_use
     )
     assert resp.status_code == 400
     html = resp.content.decode()
-    assert "不是图片" in html and "留着的标题" in html
+    assert "这不是照片" in html and "留着的标题" in html
     assert not Matter.objects.exists()
 
 
