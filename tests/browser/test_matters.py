@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from PIL import Image
@@ -40,9 +41,12 @@ def test_resident_raises_a_matter_with_a_photo_on_a_phone(
     sign_in(page, resident_user)
     page.goto("/matters/")
     expect(page.get_by_test_id("raise")).to_be_visible()
-    page.get_by_test_id("raise").click()
+    with page.expect_navigation():  # waits for "load": htmx is set up, nothing races it
+        page.get_by_test_id("raise").click()
     expect(page.locator("h1")).to_contain_text("我要反映")
-    page.locator("#title").fill("楼道的灯又坏了")
+    # The hint is htmx's answer to the typing: wait for that response, not for a time.
+    with page.expect_response(lambda r: "title=楼道的灯又坏了" in unquote(r.url)):
+        page.locator("#title").fill("楼道的灯又坏了")
     expect(page.get_by_test_id("similar")).to_contain_text("1栋楼道灯坏了")
     shot(page, "similar")
     page.locator("#description").fill("三楼声控灯不亮")
