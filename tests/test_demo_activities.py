@@ -121,6 +121,16 @@ class ActivitiesDemoChecks(_Base):
         assert signups.count() == 7 and signups.filter(resident=dai, created_by=dai_user).exists()
         assert nxt is not None
         assert nxt.starts_at > timezone.now() - dt.timedelta(days=1)
+        # It asks for the phone near the east gate (和平新村, the map's centre); the past
+        # patrols did not.
+        assert (str(nxt.checkin_lat), str(nxt.checkin_lng), nxt.checkin_radius_m) == (
+            "30.309500",
+            "112.257000",
+            200,
+        )
+        assert not Activity.objects.filter(series=series, status="closed").exclude(
+            checkin_radius_m=None
+        )
         assert (
             f"下一次 {timezone.localtime(nxt.starts_at):%m-%d %H:%M} 已有 7 人报名" in self.output
         )

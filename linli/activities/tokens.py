@@ -9,6 +9,13 @@ QR code that an older phone reads from across the room), e.g. ``12.in.29484321:A
 The minute is whole minutes since the Unix epoch; the organiser's screen shows the current
 minute's token, and a token is accepted during its own minute and the next one (60 to 120
 seconds of life), so a resident who scans at 19:30:59 still gets in.
+
+Opening the code's URL is the *scan*; signing in or out is the confirmation (a POST from the
+page the scan opens) and may come later: ``scan_moment`` lets the confirmation count at the
+time of the scan, for the session that made it, at most ``SCAN_GRACE`` later (an older
+resident who has to sign in to Linli first, or reads the page slowly). The token is checked
+against the moment of the scan, which the server recorded when the token was valid: the
+grace never lets an expired code open anything.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from .choices import Direction
 
 SALT = "linli.activities.qr-token."
 VALID_MINUTES = 2  # the token's own minute and the one after it
+SCAN_GRACE = dt.timedelta(minutes=10)  # from the scan to its confirmation, at most
 
 
 class TokenRejected(DomainError):
@@ -34,6 +42,14 @@ class TokenRejected(DomainError):
 
 def minute_of(moment: dt.datetime) -> int:
     return int(moment.timestamp() // 60)
+
+
+def scan_moment(scanned_at: dt.datetime | None, now: dt.datetime) -> dt.datetime:
+    """When a confirmed scan counts: ``scanned_at`` (recorded by the server when this session
+    opened the code) if it lies within ``SCAN_GRACE`` before ``now``, else ``now``."""
+    if scanned_at is None or scanned_at > now or now - scanned_at > SCAN_GRACE:
+        return now
+    return scanned_at
 
 
 def _salt(direction: str) -> str:

@@ -14,7 +14,8 @@ volunteer record.
   eight past ones have their crews (the leader scans; members without a phone are signed
   in by him), one who left early does not count, and each is closed: the points arrive
   through the ledger's batch award. 代正菊 sat this season out; she has signed up, on her
-  phone, for the next one, with six team-mates.
+  phone, for the next one, with six team-mates; the next one asks for the phone within
+  200 m of 和平新村's east gate (a forwarded photo of the code signs nobody in from home).
 - 代正菊's record: 22 hours of 2023 patrols; 2022's 核酸检测点 shifts added by staff from the
   paper sheets (with evidence, marked 补录); a correction she asked for and staff accepted
   (学雷锋日 2023), one still open; and a certificate with its check code.
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -42,6 +44,7 @@ from linli.activities.models import (
 )
 from linli.activities.selectors import format_code
 from linli.activities.services import (
+    activity_checkin_set,
     activity_close,
     activity_publish,
     attendance_mark,
@@ -70,6 +73,9 @@ SEASON_AHEAD = 4  # and after it
 SEASON_CAPACITY = 12
 START, END = dt.time(19, 30), dt.time(21, 30)
 NEXT_SIGNUPS = 6  # team-mates signed up for the next patrol, besides 代正菊
+# 和平新村's east gate, where the patrol gathers (the map's centre, LINLI_MAP_CENTER).
+EAST_GATE = (Decimal("30.309500"), Decimal("112.257000"))
+CHECKIN_RADIUS_M = 200
 
 DAI_ADDED: list[tuple[dt.date, str]] = [
     (dt.date(2022, 3, 19), "疫情防控：核酸检测点秩序维护、扫码登记（半天）"),
@@ -266,7 +272,22 @@ def load_season(demo: Demo, leader: User, rule: Rule) -> list[Activity]:
         _run(demo, leader, activity, crew, early=crew[-1] if n == 2 else None)
     if ahead:
         _signups_for_next(demo, leader, ahead[0], dai, members, random.Random(SEED + 8))
+        _ask_for_position(leader, ahead[0])
     return occurrences
+
+
+def _ask_for_position(leader: User, activity: Activity) -> None:
+    """The next patrol asks for the phone within 200 m of 和平新村's east gate, where the
+    crew gathers: a photo of the code forwarded to the team's group chat signs nobody in
+    from home. (An update of the activity, not a new row: not tallied.)"""
+    if activity.checkin_radius_m is None:
+        activity_checkin_set(
+            actor=leader,
+            activity=activity,
+            lat=EAST_GATE[0],
+            lng=EAST_GATE[1],
+            radius_m=CHECKIN_RADIUS_M,
+        )
 
 
 def _signups_for_next(

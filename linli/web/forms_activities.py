@@ -11,6 +11,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from linli.activities.choices import PointsBasis
+from linli.activities.geo import RADIUS_DEFAULT_M, RADIUS_MAX_M, RADIUS_MIN_M, clean_checkin
+from linli.core.errors import ValidationFailed
 from linli.people.models import Team
 from linli.places.choices import PlaceKind
 from linli.places.models import Place
@@ -20,7 +22,49 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
-class ActivityForm(forms.Form):
+CHECKIN_FIELDS = ("checkin_required", "checkin_lat", "checkin_lng", "checkin_radius_m")
+
+
+def clean_checkin_fields(form: forms.Form, data: dict[str, Any]) -> None:
+    """``data["checkin"]``: (lat, lng, radius) as the domain checks them, or all None when
+    no position is asked for. The map fills latitude and longitude; the radius defaults."""
+    if not data.get("checkin_required"):
+        data["checkin"] = (None, None, None)
+        return
+    radius = data.get("checkin_radius_m") or RADIUS_DEFAULT_M
+    try:
+        data["checkin"] = clean_checkin(data.get("checkin_lat"), data.get("checkin_lng"), radius)
+    except ValidationFailed as exc:
+        form.add_error("checkin_lat", str(exc))
+
+
+class CheckinForm(forms.Form):
+    """The organiser's screen: ask for the phone's position near a point, or stop asking."""
+
+    checkin_required = forms.BooleanField(
+        label=_("要求在活动地点附近扫码（防止转发二维码代签）"), required=False
+    )
+    checkin_lat = forms.CharField(label=_("纬度"), required=False, max_length=32)
+    checkin_lng = forms.CharField(label=_("经度"), required=False, max_length=32)
+    checkin_radius_m = forms.IntegerField(
+        label=_("签到范围（米）"),
+        required=False,
+        min_value=RADIUS_MIN_M,
+        max_value=RADIUS_MAX_M,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "step": 10}),
+    )
+
+    def main_fields(self) -> list[forms.BoundField]:
+        """The fields other than the check-in ones (which the page renders with a map)."""
+        return [f for f in self if f.name not in CHECKIN_FIELDS]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        clean_checkin_fields(self, data)
+        return data
+
+
+class ActivityForm(CheckinForm):
     title = forms.CharField(label=_("活动名称"), max_length=80)
     description = forms.CharField(
         label=_("活动内容"),

@@ -13,6 +13,21 @@ urlpatterns: list[URLPattern] = [
     path("activities/<int:pk>/organise/", v.activity_organise, name="activity_organise"),
     path("activities/<int:pk>/qr/<str:direction>/", v.activity_qr, name="activity_qr"),
     path(
+        "activities/<int:pk>/scan/<str:direction>/",
+        v.activity_scan_confirm,
+        name="activity_scan_confirm",
+    ),
+    path(
+        "activities/<int:pk>/scan/<str:direction>/done/",
+        v.activity_scan_done,
+        name="activity_scan_done",
+    ),
+    path(
+        "activities/<int:pk>/checkin-place/",
+        v.activity_checkin_place,
+        name="activity_checkin_place",
+    ),
+    path(
         "activities/<int:pk>/scan/<str:direction>/<str:token>/",
         v.activity_scan,
         name="activity_scan",
@@ -48,9 +63,14 @@ urlpatterns: list[URLPattern] = [
     path("volunteer/<int:pk>/", v.volunteer_record_of, name="volunteer_record_of"),
     path("volunteer/<int:pk>/add/", v.volunteer_hours_add, name="volunteer_hours_add"),
     path(
-        "volunteer/<int:pk>/certificate.pdf",
+        "volunteer/<int:pk>/certificate/",
         v.volunteer_certificate,
         name="volunteer_certificate",
+    ),
+    path(
+        "volunteer/<int:pk>/certificate/<str:code>.pdf",
+        v.volunteer_certificate_pdf,
+        name="volunteer_certificate_pdf",
     ),
     path("teams/", v.team_list, name="team_list"),
     path("teams/<int:pk>/", v.team_detail, name="team_detail"),

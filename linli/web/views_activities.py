@@ -14,6 +14,7 @@ import datetime as dt
 from typing import Any
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
@@ -25,17 +26,18 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from linli.activities import policies, selectors, services
 from linli.activities.choices import ActivityStatus, Direction, HoursKind, SignupStatus
+from linli.activities.geo import RADIUS_DEFAULT_M, LocationRejected, Position
 from linli.activities.hours import format_hours
 from linli.activities.models import Activity, Certificate, ServiceHours, Signup
 from linli.activities.pdf import certificate_pdf, source_label
 from linli.activities.policies import ActivityAction
 from linli.activities.services.closing import unpaid
-from linli.activities.tokens import TokenRejected, check_token, make_token
-from linli.core.errors import DomainError, NotFound
+from linli.activities.tokens import TokenRejected, check_token, make_token, scan_moment
+from linli.core.errors import DomainError, NotFound, ValidationFailed
 from linli.core.masking import mask_name
 from linli.core.quarters import CHINA
 from linli.people.models import Resident
@@ -46,6 +48,7 @@ from linli.web.files import serve_stored
 from .forms import add_domain_error
 from .forms_activities import (
     ActivityForm,
+    CheckinForm,
     CorrectionForm,
     HoursAddForm,
     SettingsForm,
@@ -53,7 +56,6 @@ from .forms_activities import (
 )
 
 SCAN_SESSION_KEY = "linli_activity_scan"
-SCAN_GRACE = dt.timedelta(minutes=10)  # a scan, then signing in, may take a while
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -92,6 +94,23 @@ def _scan_url(request: HttpRequest, activity: Activity, direction: str, now: dt.
 
 def _error(request: HttpRequest, exc: DomainError) -> None:
     messages.error(request, str(exc))
+
+
+def _map() -> dict[str, str]:
+    """The map settings for the check-in point's picker (no tiles: no map, the fields stay)."""
+    lat, lng = settings.LINLI_MAP_CENTER
+    return {
+        "tiles": settings.LINLI_MAP_TILE_URL,
+        "attribution": settings.LINLI_MAP_ATTRIBUTION,
+        "center": f"{lat},{lng}",
+    }
+
+
+def _allow_geolocation(response: HttpResponse) -> HttpResponse:
+    """Pages that ask the phone for its position say so (a default policy elsewhere may
+    forbid it when the response does not set one)."""
+    response["Permissions-Policy"] = "geolocation=(self)"
+    return response
 
 
 # --- list, publish, detail --------------------------------------------------------------
@@ -145,7 +164,10 @@ def activity_new(request: HttpRequest) -> HttpResponse:
     teams = policies.publish_teams(user, community)
     rules = services.rules_for_activities(community, timezone.localdate())
     staff = policies.can(user, ActivityAction.PUBLISH, community)
-    initial: dict[str, Any] = {"day": timezone.localdate() + dt.timedelta(days=1)}
+    initial: dict[str, Any] = {
+        "day": timezone.localdate() + dt.timedelta(days=1),
+        "checkin_radius_m": RADIUS_DEFAULT_M,
+    }
     team_id = request.GET.get("team", "")
     if team_id.isdigit() and any(t.pk == int(team_id) for t in teams):
         initial["team"] = int(team_id)
@@ -170,6 +192,9 @@ def activity_new(request: HttpRequest) -> HttpResponse:
             "rule": d["rule"],
             "points_basis": d["points_basis"],
             "points": d["points"] or 0,
+            "checkin_lat": d["checkin"][0],
+            "checkin_lng": d["checkin"][1],
+            "checkin_radius_m": d["checkin"][2],
         }
         try:
             if d["repeat_weekly"]:
@@ -198,12 +223,13 @@ def activity_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("活动已发布"))
             return redirect("web:activity_detail", pk=activity.pk)
-    return render(
+    response = render(
         request,
         "web/activity_form.html",
-        {"form": form, "community": community, "communities": communities},
+        {"form": form, "community": community, "communities": communities, "map": _map()},
         status=400 if form.errors else 200,
     )
+    return _allow_geolocation(response)  # "use my location" for the check-in point
 
 
 @login_required
@@ -369,8 +395,47 @@ def activity_organise(request: HttpRequest, pk: int) -> HttpResponse:
         "unpaid": unpaid(activity) if activity.status == ActivityStatus.CLOSED else [],
         "can_cancel": activity.status == ActivityStatus.OPEN and not signed_in,
         "directions": Direction.choices,
+        "checkin_form": CheckinForm(
+            initial={
+                "checkin_required": activity.requires_location,
+                "checkin_lat": activity.checkin_lat or "",
+                "checkin_lng": activity.checkin_lng or "",
+                "checkin_radius_m": activity.checkin_radius_m or RADIUS_DEFAULT_M,
+            }
+        ),
+        "map": _map(),
     }
-    return render(request, "web/activity_organise.html", context)
+    response = render(request, "web/activity_organise.html", context)
+    return _allow_geolocation(response)  # "use my location" for the check-in point
+
+
+@login_required
+@require_POST
+def activity_checkin_place(request: HttpRequest, pk: int) -> HttpResponse:
+    """The organiser asks for the phone's position near a point when scanning, changes the
+    point or radius, or stops asking."""
+    activity = _managed(request, pk)
+    form = CheckinForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect("web:activity_organise", pk=pk)
+    lat, lng, radius = form.cleaned_data["checkin"]
+    try:
+        services.activity_checkin_set(
+            actor=request.user, activity=activity, lat=lat, lng=lng, radius_m=radius
+        )
+    except NotFound:
+        raise Http404 from None
+    except DomainError as exc:
+        _error(request, exc)
+    else:
+        if radius is None:
+            messages.success(request, _("已取消定位要求：扫码即可签到签退"))
+        else:
+            messages.success(request, _("已设置：扫码时须在活动地点 %(n)d 米内") % {"n": radius})
+    return redirect("web:activity_organise", pk=pk)
 
 
 def _signup_candidates(user: Any, activity: Activity, query: str) -> list[Resident]:
@@ -552,49 +617,157 @@ def activity_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- scanning ---------------------------------------------------------------------------
+#
+# Opening the QR code's URL (a GET: what the phone's camera does) is the *scan*: it checks
+# the code and shows a confirmation page, and changes nothing. Signing in or out is the POST
+# from that page (CSRF-protected), with the phone's position when the activity asks for it.
+# The session remembers the scan (activity, direction, token, when) so that the POST, or the
+# GET after signing in to Linli, counts at the moment of the scan — for that session only,
+# at most ten minutes later (tokens.SCAN_GRACE, enforced by the service).
 
 
+def _stashed_scan(request: HttpRequest, pk: int, direction: str, token: str) -> dt.datetime | None:
+    """When this session scanned exactly this code, if it did."""
+    stash = request.session.get(SCAN_SESSION_KEY)
+    if not isinstance(stash, dict) or (
+        stash.get("activity"),
+        stash.get("direction"),
+        stash.get("token"),
+    ) != (pk, direction, token):
+        return None
+    return parse_datetime(str(stash.get("at", "")))
+
+
+def _stash_scan(request: HttpRequest, pk: int, direction: str, token: str, at: dt.datetime) -> None:
+    stash = {"activity": pk, "direction": direction, "token": token, "at": at.isoformat()}
+    if request.session.get(SCAN_SESSION_KEY) != stash:
+        request.session[SCAN_SESSION_KEY] = stash
+
+
+def _scan_before_login(
+    request: HttpRequest, pk: int, direction: str, token: str, now: dt.datetime
+) -> HttpResponse:
+    """Not signed in: check the code, remember the scan, sign in first and come back to the
+    confirmation (which counts at the time of this scan)."""
+    activity = Activity.objects.filter(pk=pk).first()
+    scanned_at = scan_moment(_stashed_scan(request, pk, direction, token), now)
+    try:
+        if activity is None:
+            raise NotFound(_("找不到该活动"))
+        check_token(token, activity_id=pk, direction=direction, now=scanned_at)
+    except DomainError as exc:
+        return _scan_result(request, None, direction, error=str(exc), status=400)
+    _stash_scan(request, pk, direction, token, scanned_at)
+    return redirect_to_login(reverse("web:activity_scan", args=[pk, direction, token]))
+
+
+@require_GET
 def activity_scan(request: HttpRequest, pk: int, direction: str, token: str) -> HttpResponse:
-    """The URL in the QR code. Signed in: sign in or out now, with a big clear result. Not
-    signed in: the scan is remembered (if its token is good) and the resident signs in first;
-    back here within ten minutes, the scan counts at the time it was made."""
+    """The URL in the QR code: a big confirmation page (or a clear refusal). Changes no
+    attendance; the page's button posts to ``activity_scan_confirm``."""
     if direction not in Direction.values:
         raise Http404
     now = timezone.now()
     if not request.user.is_authenticated:
-        activity = Activity.objects.filter(pk=pk).first()
-        try:
-            if activity is None:
-                raise NotFound(_("找不到该活动"))
-            check_token(token, activity_id=pk, direction=direction, now=now)
-        except DomainError as exc:
-            return _scan_result(request, None, direction, error=str(exc), status=400)
-        request.session[SCAN_SESSION_KEY] = {
-            "activity": pk,
-            "direction": direction,
-            "token": token,
-            "at": now.isoformat(),
-        }
-        return redirect_to_login(request.get_full_path())
+        return _scan_before_login(request, pk, direction, token, now)
+    activity = _activity(request, pk)
+    scanned_at = scan_moment(_stashed_scan(request, pk, direction, token), now)
     try:
-        activity = selectors.activity_get_for_actor(request.user, pk)
+        resident = services.attendance_scan_check(
+            actor=request.user,
+            activity=activity,
+            direction=direction,
+            token=token,
+            scanned_at=scanned_at,
+            now=now,
+        )
     except NotFound:
         raise Http404 from None
-    when = now
-    stash = request.session.pop(SCAN_SESSION_KEY, None)
-    if isinstance(stash, dict) and stash.get("activity") == pk and stash.get("token") == token:
-        at = parse_datetime(str(stash.get("at", "")))
-        if at is not None and stash.get("direction") == direction and now - at <= SCAN_GRACE:
-            when = at
-    try:
-        attendance = services.attendance_scan(
-            actor=request.user, activity=activity, direction=direction, token=token, now=when
-        )
     except TokenRejected as exc:
         return _scan_result(request, activity, direction, error=str(exc), status=400)
     except DomainError as exc:
         return _scan_result(request, activity, direction, error=str(exc), status=409)
+    _stash_scan(request, pk, direction, token, scanned_at)
+    return _scan_confirm_page(request, activity, direction, token, resident)
+
+
+@require_POST
+def activity_scan_confirm(request: HttpRequest, pk: int, direction: str) -> HttpResponse:
+    """The confirmation: sign in or out now (counting at the time of this session's scan,
+    within the grace), with the phone's position when the activity asks for it."""
+    if direction not in Direction.values:
+        raise Http404
+    token = request.POST.get("token", "")[:200]
+    now = timezone.now()
+    if not request.user.is_authenticated:
+        return _scan_before_login(request, pk, direction, token, now)
+    activity = _activity(request, pk)
+    try:
+        position = Position.parse(
+            request.POST.get("lat"), request.POST.get("lng"), request.POST.get("accuracy")
+        )
+        services.attendance_scan(
+            actor=request.user,
+            activity=activity,
+            direction=direction,
+            token=token,
+            position=position,
+            scanned_at=_stashed_scan(request, pk, direction, token),
+            now=now,
+        )
+    except NotFound:
+        raise Http404 from None
+    except TokenRejected as exc:
+        return _scan_result(request, activity, direction, error=str(exc), status=400)
+    except (LocationRejected, ValidationFailed) as exc:
+        # The position is missing, unreadable or too far: the same page again, to retry.
+        resident = policies.own_resident_in(request.user, activity.community_id)
+        return _scan_confirm_page(
+            request, activity, direction, token, resident, error=str(exc), status=400
+        )
+    except DomainError as exc:
+        return _scan_result(request, activity, direction, error=str(exc), status=409)
+    request.session.pop(SCAN_SESSION_KEY, None)
+    return redirect("web:activity_scan_done", pk=pk, direction=direction)
+
+
+@login_required
+def activity_scan_done(request: HttpRequest, pk: int, direction: str) -> HttpResponse:
+    """After the confirmation: the big result, read from the attendance as it stands."""
+    if direction not in Direction.values:
+        raise Http404
+    activity = _activity(request, pk)
+    attendance = selectors.my_attendance(request.user, activity)
+    if attendance is None or (direction == Direction.OUT and attendance.signed_out_at is None):
+        return redirect("web:activity_detail", pk=pk)
     return _scan_result(request, activity, direction, attendance=attendance)
+
+
+def _scan_confirm_page(
+    request: HttpRequest,
+    activity: Activity,
+    direction: str,
+    token: str,
+    resident: Resident | None,
+    *,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    response = render(
+        request,
+        "web/activity_scan_confirm.html",
+        {
+            "activity": activity,
+            "direction": direction,
+            "direction_label": Direction(direction).label,
+            "token": token,
+            "resident": resident,
+            "error": error,
+            "place": activity.place.full_name(),
+        },
+        status=status,
+    )
+    return _allow_geolocation(response)
 
 
 def _scan_result(
@@ -673,8 +846,10 @@ def volunteer_record_of(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
 def volunteer_certificate(request: HttpRequest, pk: int) -> HttpResponse:
-    """The certificate of service hours as A4 PDF (free; issued or reused on download)."""
+    """Issue the certificate of service hours (or reuse the one for an unchanged record),
+    then download it. A POST: issuing writes a row, and a GET never writes."""
     try:
         resident = selectors.record_resident_for_actor(request.user, pk)
         cert = services.certificate_issue(actor=request.user, resident=resident)
@@ -685,6 +860,19 @@ def volunteer_certificate(request: HttpRequest, pk: int) -> HttpResponse:
         if resident.user_id == request.user.pk:
             return redirect("web:volunteer_record")
         return redirect("web:volunteer_record_of", pk=pk)
+    return redirect("web:volunteer_certificate_pdf", pk=pk, code=cert.code)
+
+
+@login_required
+def volunteer_certificate_pdf(request: HttpRequest, pk: int, code: str) -> HttpResponse:
+    """An issued certificate as A4 PDF (free), for the volunteer and staff."""
+    try:
+        resident = selectors.record_resident_for_actor(request.user, pk)
+    except NotFound:
+        raise Http404 from None
+    cert = Certificate.objects.filter(resident=resident, code=code).first()
+    if cert is None:
+        raise Http404
     lines = list(selectors.record_lines(resident).filter(pk__lte=cert.last_line_id or 0))
     lines.reverse()
     check = request.build_absolute_uri(reverse("web:volunteer_check") + f"?code={cert.code}")

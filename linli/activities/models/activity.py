@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from ..choices import ACTIVE_SIGNUPS, ActivityStatus, PointsBasis, SignupStatus
+from ..geo import RADIUS_MAX_M, RADIUS_MIN_M
 
 DEFAULT_MIN_SHARE = 60
 DEFAULT_SIGNIN_OPEN_MINUTES = 30
@@ -96,9 +97,51 @@ class ActivityFields(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Where scans must be made (optional): a point in WGS-84 and a radius. All three or none
+    # (a CHECK); none = the QR code alone is enough. See linli/activities/geo.py.
+    checkin_lat = models.DecimalField(
+        _("签到地点纬度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    checkin_lng = models.DecimalField(
+        _("签到地点经度"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    checkin_radius_m = models.PositiveIntegerField(
+        _("签到范围（米）"),
+        null=True,
+        blank=True,
+        help_text=_("扫码时手机须在活动地点这一范围内；不填则不要求定位"),
+    )
 
     class Meta:
         abstract = True
+
+    @property
+    def requires_location(self) -> bool:
+        return self.checkin_radius_m is not None
+
+
+def checkin_constraints(prefix: str) -> list[models.BaseConstraint]:
+    """The check-in point: all three fields or none, on the globe, radius 20..5000 m."""
+    return [
+        models.CheckConstraint(
+            condition=(
+                Q(checkin_lat__isnull=True, checkin_lng__isnull=True, checkin_radius_m__isnull=True)
+                | Q(
+                    # NULL compares to nothing (a CHECK passes on NULL): say not null.
+                    checkin_lat__isnull=False,
+                    checkin_lng__isnull=False,
+                    checkin_radius_m__isnull=False,
+                    checkin_lat__gte=-90,
+                    checkin_lat__lte=90,
+                    checkin_lng__gte=-180,
+                    checkin_lng__lte=180,
+                    checkin_radius_m__gte=RADIUS_MIN_M,
+                    checkin_radius_m__lte=RADIUS_MAX_M,
+                )
+            ),
+            name=f"{prefix}_checkin_all_or_none",
+        )
+    ]
 
 
 class ActivitySeries(ActivityFields):
@@ -123,6 +166,7 @@ class ActivitySeries(ActivityFields):
                 condition=Q(last_date__gte=F("first_date")), name="series_dates_ordered"
             ),
             models.CheckConstraint(condition=Q(capacity__gte=1), name="series_capacity_positive"),
+            *checkin_constraints("series"),
         ]
 
     def __str__(self) -> str:
@@ -171,6 +215,7 @@ class Activity(ActivityFields):
                 condition=Q(series__isnull=False),
                 name="activity_once_per_series_slot",
             ),
+            *checkin_constraints("activity"),
         ]
         indexes = [
             models.Index(fields=["community", "starts_at"]),

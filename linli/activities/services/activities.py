@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -23,6 +24,7 @@ from linli.points.models import Rule
 
 from .. import policies
 from ..choices import ACTIVE_SIGNUPS, ACTIVITY_RULE_CATEGORIES, ActivityStatus, PointsBasis
+from ..geo import clean_checkin
 from ..locks import lock_activity
 from ..models import Activity, ActivitySeries, ActivitySettings
 from ..policies import ActivityAction
@@ -46,6 +48,9 @@ SHARED_FIELDS = (
     "points_basis",
     "points",
     "organiser",
+    "checkin_lat",
+    "checkin_lng",
+    "checkin_radius_m",
 )
 
 
@@ -66,6 +71,9 @@ class Fields:
     points_basis: str
     points: int
     organiser: Any
+    checkin_lat: Decimal | None
+    checkin_lng: Decimal | None
+    checkin_radius_m: int | None
 
     def as_kwargs(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in SHARED_FIELDS}
@@ -150,6 +158,9 @@ def _clean(
     points: object,
     organiser: Any,
     day: dt.date,
+    checkin_lat: object = None,
+    checkin_lng: object = None,
+    checkin_radius_m: object = None,
 ) -> Fields:
     if community.kind != PlaceKind.COMMUNITY:
         raise ValidationFailed(_("活动属于社区"))
@@ -175,6 +186,7 @@ def _clean(
     if organiser is None:
         raise ValidationFailed(_("请指定组织者"))
     _check_organiser(community, organiser)
+    lat, lng, radius = clean_checkin(checkin_lat, checkin_lng, checkin_radius_m)
     return Fields(
         community=community,
         place=place,
@@ -189,6 +201,9 @@ def _clean(
         points_basis=basis,
         points=pts,
         organiser=organiser,
+        checkin_lat=lat,
+        checkin_lng=lng,
+        checkin_radius_m=radius,
     )
 
 
@@ -220,10 +235,15 @@ def activity_publish(
     organiser: User | None = None,
     description: str = "",
     ledger_source_id: str = "",
+    checkin_lat: Decimal | None = None,
+    checkin_lng: Decimal | None = None,
+    checkin_radius_m: int | None = None,
     now: dt.datetime | None = None,
 ) -> Activity:
     """Publish one activity. ``ledger_source_id``: for history whose points were registered in
-    the ledger before the activity was entered here (the source id used then)."""
+    the ledger before the activity was entered here (the source id used then).
+    ``checkin_*``: scans must be made within ``checkin_radius_m`` metres of the point (all
+    three or none)."""
     _check_times(starts_at, ends_at)
     fields = _clean(
         actor,
@@ -241,6 +261,9 @@ def activity_publish(
         points=points,
         organiser=organiser,
         day=local_date(starts_at),
+        checkin_lat=checkin_lat,
+        checkin_lng=checkin_lng,
+        checkin_radius_m=checkin_radius_m,
     )
     source = clean_text(ledger_source_id, limit=64)
     with transaction.atomic(durable=True):
@@ -259,7 +282,12 @@ def activity_publish(
             action="activities.publish",
             target=activity,
             place_id=community.pk,
-            data={"title": activity.title, "starts_at": starts_at, "capacity": capacity},
+            data={
+                "title": activity.title,
+                "starts_at": starts_at,
+                "capacity": capacity,
+                **_checkin_data(activity),
+            },
         )
     return activity
 
@@ -284,6 +312,9 @@ def series_create(
     points: int = 0,
     organiser: User | None = None,
     description: str = "",
+    checkin_lat: Decimal | None = None,
+    checkin_lng: Decimal | None = None,
+    checkin_radius_m: int | None = None,
     now: dt.datetime | None = None,
 ) -> tuple[ActivitySeries, list[Activity]]:
     """A weekly activity on ``first_date``'s weekday, from ``first_date`` to ``last_date``
@@ -312,6 +343,9 @@ def series_create(
         points=points,
         organiser=organiser,
         day=first_date,
+        checkin_lat=checkin_lat,
+        checkin_lng=checkin_lng,
+        checkin_radius_m=checkin_radius_m,
     )
     if (
         fields.rule is not None
@@ -337,7 +371,12 @@ def series_create(
             action="activities.series_create",
             target=series,
             place_id=community.pk,
-            data={"title": series.title, "first": first_date, "last": last_date},
+            data={
+                "title": series.title,
+                "first": first_date,
+                "last": last_date,
+                **_checkin_data(series),
+            },
         )
     return series, series_generate(actor=actor, series=series, now=now)
 
@@ -393,6 +432,53 @@ def series_generate(
                 data={"created": len(created)},
             )
     return created
+
+
+def _checkin_data(row: Activity | ActivitySeries) -> dict[str, Any]:
+    if row.checkin_radius_m is None:
+        return {}
+    return {
+        "checkin": {
+            "lat": str(row.checkin_lat),
+            "lng": str(row.checkin_lng),
+            "radius_m": row.checkin_radius_m,
+        }
+    }
+
+
+def activity_checkin_set(
+    *,
+    actor: Any,
+    activity: Activity,
+    lat: Decimal | str | None,
+    lng: Decimal | str | None,
+    radius_m: int | None,
+) -> Activity:
+    """Ask for (or stop asking for) the phone's position near a point when scanning: the
+    organiser sets it before the activity or changes it on the spot (a radius too tight for
+    the place's GPS, a screenshot going round). All three None: no position asked for. Only
+    while the activity is open; scans already made stay as they are."""
+    if not policies.can_manage(actor, activity):
+        raise NotFound(_("找不到该活动"))
+    clean_lat, clean_lng, radius = clean_checkin(lat, lng, radius_m)
+    with transaction.atomic(durable=True):
+        locked = lock_activity(activity.pk)
+        if locked.status != ActivityStatus.OPEN:
+            raise Conflict(
+                _("活动%(status)s，不能再修改签到地点") % {"status": locked.get_status_display()}
+            )
+        before = _checkin_data(locked).get("checkin")
+        locked.checkin_lat, locked.checkin_lng = clean_lat, clean_lng
+        locked.checkin_radius_m = radius
+        locked.save(update_fields=["checkin_lat", "checkin_lng", "checkin_radius_m"])
+        audit_record(
+            actor=actor,
+            action="activities.checkin_place",
+            target=locked,
+            place_id=locked.community_id,
+            data={"before": before, "after": _checkin_data(locked).get("checkin")},
+        )
+    return locked
 
 
 def activity_cancel(

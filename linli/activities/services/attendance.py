@@ -1,6 +1,8 @@
-"""Sign-in and sign-out: by scanning the organiser's rotating QR code (``attendance_scan``),
-or by the organiser from the list for a resident without a phone (``attendance_mark``,
-marked as such). The activity row is locked first, so a scan never lands after closing."""
+"""Sign-in and sign-out: by scanning the organiser's rotating QR code and confirming on the
+page it opens (``attendance_scan_check`` reads, ``attendance_scan`` writes; with the phone's
+position when the activity asks for it), or by the organiser from the list for a resident
+without a phone (``attendance_mark``, marked as such). The activity row is locked first, so
+a scan never lands after closing."""
 
 from __future__ import annotations
 
@@ -17,15 +19,55 @@ from linli.people.models import Resident
 
 from .. import hours, policies
 from ..choices import ACTIVE_SIGNUPS, ActivityStatus, Direction, SignupStatus
+from ..geo import Position, check_position
 from ..locks import lock_activity
 from ..models import Activity, Attendance, Signup
 from ..selectors import settings_for
-from ..tokens import check_token
+from ..tokens import check_token, scan_moment
 from ._common import user_or_none
 
 
 def _time(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%H:%M")
+
+
+def _scanner(
+    actor: Any, activity: Activity, direction: str, token: str, when: dt.datetime
+) -> Resident:
+    """Who is scanning, once the code is checked against the moment of the scan."""
+    if direction not in Direction.values:
+        raise NotFound(_("找不到该页面"))
+    if not policies.can_view(actor, activity):
+        raise NotFound(_("找不到该活动"))
+    check_token(token, activity_id=activity.pk, direction=direction, now=when)
+    resident = policies.own_resident_in(actor, activity.community_id)
+    if resident is None:
+        raise Forbidden(_("您不是本社区登记的居民，不能在这里签到"))
+    return resident
+
+
+def attendance_scan_check(
+    *,
+    actor: Any,
+    activity: Activity,
+    direction: str,
+    token: str,
+    scanned_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Resident:
+    """Read-only, for the page the QR code opens: raise the refusal ``attendance_scan``
+    would raise now (the code, the person, the sign-up, the times, twice), apart from the
+    phone's position, which the confirmation carries. Writes nothing. Returns the resident
+    who would be signed in or out."""
+    now = now or timezone.now()
+    when = scan_moment(scanned_at, now)
+    resident = _scanner(actor, activity, direction, token, when)
+    attendance = Attendance.objects.filter(activity=activity, resident=resident).first()
+    signup = Signup.objects.filter(
+        activity=activity, resident=resident, status__in=ACTIVE_SIGNUPS
+    ).first()
+    _refuse(activity, resident, attendance, signup, direction, when, manual=False)
+    return resident
 
 
 def attendance_scan(
@@ -34,20 +76,19 @@ def attendance_scan(
     activity: Activity,
     direction: str,
     token: str,
+    position: Position | None = None,
+    scanned_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> Attendance:
-    """A resident, signed in on their phone, opened the QR code's URL: sign them in or out.
-    ``now`` is when they scanned (the token is checked against it)."""
+    """A resident, signed in on their phone, confirms the scan of the QR code: sign them in
+    or out. ``now`` is when the confirmation arrives; ``scanned_at`` is when their session
+    opened the code (remembered by the web layer): within ``SCAN_GRACE`` the scan counts at
+    that moment and the token is checked against it, else against ``now``. ``position`` is
+    the phone's, required when the activity asks for it (``geo.check_position``)."""
     now = now or timezone.now()
-    if direction not in Direction.values:
-        raise NotFound(_("找不到该页面"))
-    if not policies.can_view(actor, activity):
-        raise NotFound(_("找不到该活动"))
-    check_token(token, activity_id=activity.pk, direction=direction, now=now)
-    resident = policies.own_resident_in(actor, activity.community_id)
-    if resident is None:
-        raise Forbidden(_("您不是本社区登记的居民，不能在这里签到"))
-    return _sign(actor, activity, resident, direction, now, manual=False)
+    when = scan_moment(scanned_at, now)
+    resident = _scanner(actor, activity, direction, token, when)
+    return _sign(actor, activity, resident, direction, when, manual=False, position=position)
 
 
 def attendance_mark(
@@ -76,6 +117,68 @@ def attendance_mark(
     return _sign(actor, activity, resident, direction, at, manual=True)
 
 
+def _refuse(
+    activity: Activity,
+    resident: Resident,
+    attendance: Attendance | None,
+    signup: Signup | None,
+    direction: str,
+    when: dt.datetime,
+    *,
+    manual: bool,
+) -> None:
+    """Raise the refusal of signing ``resident`` in or out of ``activity`` at ``when``, if
+    any (the callers pass rows read under the activity's lock, or, for the read-only check
+    of the scan page, as they stand)."""
+    who = resident.name if manual else _("您")
+    share = settings_for(activity.community_id)
+    if activity.status == ActivityStatus.CANCELLED:
+        raise Conflict(_("活动已取消"))
+    if activity.status == ActivityStatus.CLOSED:
+        raise Conflict(_("活动已结束，不能再签到或签退"))
+    if direction == Direction.IN:
+        opens = activity.starts_at - dt.timedelta(minutes=share.signin_open_minutes)
+        if when < opens:
+            raise Conflict(
+                _("还没到签到时间：活动 %(start)s 开始，可提前 %(n)d 分钟签到")
+                % {"start": _time(activity.starts_at), "n": share.signin_open_minutes}
+            )
+        if when > activity.ends_at:
+            raise Conflict(
+                _("活动已经结束（%(end)s），不能再签到") % {"end": _time(activity.ends_at)}
+            )
+        if attendance is not None:
+            raise Conflict(
+                _("%(who)s已经签到过了（%(time)s）")
+                % {"who": who, "time": _time(attendance.signed_in_at)}
+            )
+        if (
+            activity.team_only
+            and activity.team_id is not None
+            and not policies.is_team_member(resident, activity.team_id)
+        ):
+            raise Forbidden(_("这场活动仅限队员参加"))
+        if activity.signup_required:
+            if signup is None:
+                raise Conflict(
+                    _("%(who)s没有报名这场活动，不能签到：这场活动须先报名") % {"who": who}
+                )
+            if signup.status == SignupStatus.PENDING:
+                raise Conflict(_("%(who)s的报名还在等待组织者审核，暂不能签到") % {"who": who})
+            if signup.status == SignupStatus.WAITING:
+                raise Conflict(_("%(who)s在候补名单上，还没有报上名，暂不能签到") % {"who": who})
+    else:
+        if attendance is None:
+            raise Conflict(_("%(who)s还没有签到，不能签退") % {"who": who})
+        if attendance.signed_out_at is not None:
+            raise Conflict(
+                _("%(who)s已经签退过了（%(time)s）")
+                % {"who": who, "time": _time(attendance.signed_out_at)}
+            )
+        if when < attendance.signed_in_at:
+            raise ValidationFailed(_("签退时间不能早于签到时间"))
+
+
 def _sign(
     actor: Any,
     activity: Activity,
@@ -84,56 +187,37 @@ def _sign(
     when: dt.datetime,
     *,
     manual: bool,
+    position: Position | None = None,
 ) -> Attendance:
-    who = resident.name if manual else _("您")
     share = settings_for(activity.community_id)
     with transaction.atomic(durable=True):
         locked = lock_activity(activity.pk)
-        if locked.status == ActivityStatus.CANCELLED:
-            raise Conflict(_("活动已取消"))
-        if locked.status == ActivityStatus.CLOSED:
-            raise Conflict(_("活动已结束，不能再签到或签退"))
         attendance = (
             Attendance.objects.select_for_update()
             .filter(activity=locked, resident=resident)
             .first()
         )
+        signup = Signup.objects.filter(
+            activity=locked, resident=resident, status__in=ACTIVE_SIGNUPS
+        ).first()
+        _refuse(locked, resident, attendance, signup, direction, when, manual=manual)
+        where: dict[str, Any] = {}
+        if not manual:
+            # Last, after every other refusal: the position as the activity asks for it
+            # now (the organiser may have changed it on the spot). Only the distance and
+            # the reported accuracy are kept, not where the phone was.
+            metres = check_position(
+                lat=locked.checkin_lat,
+                lng=locked.checkin_lng,
+                radius_m=locked.checkin_radius_m,
+                position=position,
+                direction=direction,
+            )
+            if metres is not None and position is not None:
+                where = {"distance_m": round(metres)}
+                if position.accuracy_m is not None:
+                    where["accuracy_m"] = round(position.accuracy_m)
         if direction == Direction.IN:
-            opens = locked.starts_at - dt.timedelta(minutes=share.signin_open_minutes)
-            if when < opens:
-                raise Conflict(
-                    _("还没到签到时间：活动 %(start)s 开始，可提前 %(n)d 分钟签到")
-                    % {"start": _time(locked.starts_at), "n": share.signin_open_minutes}
-                )
-            if when > locked.ends_at:
-                raise Conflict(
-                    _("活动已经结束（%(end)s），不能再签到") % {"end": _time(locked.ends_at)}
-                )
-            if attendance is not None:
-                raise Conflict(
-                    _("%(who)s已经签到过了（%(time)s）")
-                    % {"who": who, "time": _time(attendance.signed_in_at)}
-                )
-            signup = Signup.objects.filter(
-                activity=locked, resident=resident, status__in=ACTIVE_SIGNUPS
-            ).first()
-            if (
-                locked.team_only
-                and locked.team_id is not None
-                and not policies.is_team_member(resident, locked.team_id)
-            ):
-                raise Forbidden(_("这场活动仅限队员参加"))
-            if locked.signup_required:
-                if signup is None:
-                    raise Conflict(
-                        _("%(who)s没有报名这场活动，不能签到：这场活动须先报名") % {"who": who}
-                    )
-                if signup.status == SignupStatus.PENDING:
-                    raise Conflict(_("%(who)s的报名还在等待组织者审核，暂不能签到") % {"who": who})
-                if signup.status == SignupStatus.WAITING:
-                    raise Conflict(
-                        _("%(who)s在候补名单上，还没有报上名，暂不能签到") % {"who": who}
-                    )
             attendance = Attendance.objects.create(
                 activity=locked,
                 resident=resident,
@@ -144,15 +228,7 @@ def _sign(
             )
             action = "activities.sign_in"
         else:
-            if attendance is None:
-                raise Conflict(_("%(who)s还没有签到，不能签退") % {"who": who})
-            if attendance.signed_out_at is not None:
-                raise Conflict(
-                    _("%(who)s已经签退过了（%(time)s）")
-                    % {"who": who, "time": _time(attendance.signed_out_at)}
-                )
-            if when < attendance.signed_in_at:
-                raise ValidationFailed(_("签退时间不能早于签到时间"))
+            assert attendance is not None  # _refuse: signed in before
             attendance.signed_out_at = when
             attendance.out_manual = manual
             attendance.out_by = user_or_none(actor) if manual else None
@@ -182,7 +258,7 @@ def _sign(
             action=action,
             target=attendance,
             place_id=resident.household_id,
-            data={"activity": locked.pk, "manual": manual, "at": when},
+            data={"activity": locked.pk, "manual": manual, "at": when, **where},
         )
     return attendance
 

@@ -1,7 +1,9 @@
 /* Location picker and view (Leaflet). Progressive: without JS or tiles the latitude and
    longitude fields still work. Markup:
    <div data-map-picker data-tiles="…" data-attribution="…" data-center="lat,lng"
-        data-lat="#latitude" data-lng="#longitude"></div>
+        data-lat="#latitude" data-lng="#longitude"
+        [data-radius="#radius"]  (a circle of that many metres around the point)
+        [data-locate="#button"]  (the "use my location" button; default #use-my-location)></div>
    <div data-map-view data-tiles="…" data-attribution="…" data-point="lat,lng"></div> */
 (function () {
   "use strict";
@@ -31,11 +33,24 @@
     var start = pair(lat.value + "," + lng.value);
     var map = base(el, start || pair(el.dataset.center) || [30.3095, 112.257], start ? 17 : 15);
     var marker = null;
+    var radius = el.dataset.radius ? document.querySelector(el.dataset.radius) : null;
+    var circle = null;
+    function ring() {
+      var metres = radius ? parseFloat(radius.value) : NaN;
+      if (!marker || !isFinite(metres) || metres <= 0) {
+        if (circle) { circle.remove(); circle = null; }
+        return;
+      }
+      if (circle) circle.setLatLng(marker.getLatLng()).setRadius(metres);
+      else circle = L.circle(marker.getLatLng(), { radius: metres, weight: 2, fillOpacity: 0.1 }).addTo(map);
+    }
     function place(latlng, pan) {
       if (marker) marker.setLatLng(latlng); else marker = L.marker(latlng, { draggable: true }).addTo(map);
-      marker.off("dragend").on("dragend", function () { write(marker.getLatLng()); });
+      marker.off("dragend").on("dragend", function () { write(marker.getLatLng()); ring(); });
       if (pan) map.setView(latlng, Math.max(map.getZoom(), 17));
+      ring();
     }
+    if (radius) radius.addEventListener("input", ring);
     function write(latlng) {
       lat.value = fixed(latlng.lat);
       lng.value = fixed(latlng.lng);
