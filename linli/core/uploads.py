@@ -40,7 +40,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from linli.core.errors import ValidationFailed
 
@@ -178,6 +178,10 @@ def image_reencode(data: bytes, *, field: str = "file") -> CheckedUpload:
             # Decode a JPEG at a reduced scale when it is much larger than we keep.
             img.draft("RGB", (cap, cap))
         img.seek(0)  # an animated GIF or WebP: its first frame
+        # WeasyPrint sets this process-wide flag to True when it is imported (to draw broken
+        # images in PDFs); an upload that is cut short must still be refused, whatever was
+        # imported first. Our own PDFs embed only images we made, so False costs them nothing.
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
         img.load()
         img = ImageOps.exif_transpose(img) or img
         img, alpha = _flatten(img)

@@ -63,6 +63,14 @@ def test_refused_with_a_clear_reason(make, code):
     assert str(exc) and "Traceback" not in str(exc)
 
 
+def test_a_truncated_photo_is_refused_even_after_weasyprint_is_imported():
+    import weasyprint  # noqa: F401 - sets PIL.ImageFile.LOAD_TRUNCATED_IMAGES = True
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True
+    assert _refused(f.truncated_jpeg()).errors == {"photo": ["corrupt"]}
+
+
 def test_the_bomb_is_refused_from_its_header_quickly():
     bomb = f.bomb_png()
     assert bomb.size < 1024 * 1024  # a few hundred KB declaring 400 million pixels
