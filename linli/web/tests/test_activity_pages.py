@@ -27,6 +27,7 @@ from linli.audit.models import AuditEvent
 from linli.people.models import Resident
 from linli.points.models import Award
 from linli.points.selectors import resident_balance
+from linli.web.tests.security_checks import assert_security_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -186,6 +187,7 @@ def test_activity_page_matrix(
     resp = c.post(url, data) if page in POSTS else c.get(url)
     expected = MATRIX[page][PERSONAS.index(persona)]
     assert resp.status_code == expected, (page, persona, resp.status_code)
+    assert_security_headers(resp)
     if expected == 302 and persona == "anonymous":
         assert "/login/" in resp["Location"]
 
