@@ -8,6 +8,19 @@ Every value that differs between a laptop and a deployment comes from the enviro
 - ``LINLI_SECURE`` (default: on when DEBUG is off): HTTPS-only cookies, HSTS, SSL redirect.
 - ``LINLI_EMAIL_HOST`` and the other ``LINLI_EMAIL_*``, ``LINLI_BASE_URL``: mail for the
   daily digest (docs/operations.md).
+- ``LINLI_TRUSTED_PROXY_COUNT`` (default 0): how many reverse proxies (nginx, a load
+  balancer) stand in front of Linli, each appending the address it saw to X-Forwarded-For.
+  0 trusts no header: the client is the TCP peer and X-Forwarded-For/-Proto are ignored.
+  With N > 0 the client is the N-th address from the right of X-Forwarded-For (what the
+  client wrote to its left is ignored) and X-Forwarded-Proto tells Django the request came
+  over HTTPS. Set it only when every request reaches Linli through those proxies.
+- ``LINLI_LOCKOUT_FAILURES`` (5), ``LINLI_LOCKOUT_HOURS`` (0.25): wrong passwords for one
+  number from one address before that pair is locked out, and for how long.
+- ``LINLI_SPRAY_FAILURES`` (20), ``LINLI_SPRAY_HOURS`` (1): failed sign-ins from one address,
+  whatever the numbers, within that many hours before the address is refused (trying a few
+  passwords on every number).
+- ``LINLI_MAP_TILE_URL``: the map's tiles; its host is allowed in the Content-Security-Policy
+  (``{s}`` in the first label of the host becomes ``*``).
 """
 
 from __future__ import annotations
@@ -17,7 +30,10 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
+
+from .security import proxy_settings, tile_source
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(os.environ.get("LINLI_VAR_DIR", BASE_DIR / "var"))
@@ -54,6 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "csp",
     "django_htmx",
     "template_partials",
     "linli.core",
@@ -70,6 +87,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "linli.web.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "linli.web.middleware.PreferencesMiddleware",
@@ -150,10 +169,17 @@ LOGOUT_REDIRECT_URL = "web:login"
 AXES_FAILURE_LIMIT = int(os.environ.get("LINLI_LOCKOUT_FAILURES", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("LINLI_LOCKOUT_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Spraying (a few passwords on every number from one address): every failure is logged
+# (axes' AccessFailureLog), and an address with LINLI_SPRAY_FAILURES of them within
+# LINLI_SPRAY_HOURS is refused, whatever the number (linli.web.signin.SignInHandler).
+AXES_HANDLER = "linli.web.signin.SignInHandler"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+LINLI_SPRAY_FAILURES = int(os.environ.get("LINLI_SPRAY_FAILURES", "20"))
+LINLI_SPRAY_HOURS = float(os.environ.get("LINLI_SPRAY_HOURS", "1"))
 AXES_RESET_ON_SUCCESS = True
 # The sign-in form posts the phone number as "username" (Django's AuthenticationForm).
 AXES_USERNAME_FORM_FIELD = "username"
-AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "linli.web.signin.lockout_response"
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "zh-hans"
@@ -212,13 +238,22 @@ SECURE_SSL_REDIRECT = SECURE and env_bool("LINLI_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = int(os.environ.get("LINLI_HSTS_SECONDS", "31536000")) if SECURE else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
 SECURE_HSTS_PRELOAD = SECURE and env_bool("LINLI_HSTS_PRELOAD", True)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 X_FRAME_OPTIONS = "DENY"
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Reverse proxies (see the docstring): which headers say who the client is and whether the
+# request came over HTTPS. axes finds the client's address through django-ipware with these.
+LINLI_TRUSTED_PROXY_COUNT = int(os.environ.get("LINLI_TRUSTED_PROXY_COUNT", "0"))
+_proxies = proxy_settings(LINLI_TRUSTED_PROXY_COUNT)
+SECURE_PROXY_SSL_HEADER = _proxies["SECURE_PROXY_SSL_HEADER"]
+AXES_IPWARE_META_PRECEDENCE_ORDER = _proxies["AXES_IPWARE_META_PRECEDENCE_ORDER"]
+AXES_IPWARE_PROXY_COUNT = _proxies["AXES_IPWARE_PROXY_COUNT"]
+AXES_IPWARE_PROXY_ORDER = "left-most"
+IPWARE_STRICT = False
 
 LOGGING = {
     "version": 1,
@@ -239,6 +274,28 @@ LINLI_MAP_TILE_URL = os.environ.get(
 LINLI_MAP_ATTRIBUTION = os.environ.get("LINLI_MAP_ATTRIBUTION", "© OpenStreetMap contributors")
 # Where the map opens when a place has no location yet (和平社区, 荆州市沙市区).
 LINLI_MAP_CENTER = (30.3095, 112.2570)
+
+# Content-Security-Policy (django-csp): scripts and styles from our own static files only, or
+# inline with this response's nonce; images also from the map's tile host. Data for scripts
+# travels in data- attributes or json_script (type=application/json, never executed).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", *tile_source(LINLI_MAP_TILE_URL)],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Permissions-Policy for a response that sets none (linli.web.middleware): no camera (photos
+# come through <input type=file capture>, which needs none), no microphone, no location (the
+# pages that offer "use my location" allow it for themselves), no payment, no USB.
+LINLI_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 # Mail (the daily digest, docs/operations.md). Without a host, mail goes to the console.
 EMAIL_HOST = os.environ.get("LINLI_EMAIL_HOST", "")

@@ -1,4 +1,6 @@
-"""Per-person display preferences: language and 长辈模式 (large text, high contrast).
+"""Per-person display preferences, and the Permissions-Policy header.
+
+Preferences: language and 长辈模式 (large text, high contrast).
 
 Both are cookies so they work before sign-in (an older resident can enlarge the sign-in
 page); a signed-in user's saved choice wins. The language cookie is Django's own, read by
@@ -8,11 +10,15 @@ LocaleMiddleware, which runs after this middleware.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 
 ELDER_COOKIE = "linli_elder"
+ViewFunc = Callable[..., HttpResponseBase]
 
 
 class PreferencesMiddleware:
@@ -48,3 +54,49 @@ def set_preference_cookies(
             samesite="Lax",
             secure=settings.SESSION_COOKIE_SECURE,
         )
+
+
+PERMISSIONS_POLICY = "Permissions-Policy"
+
+
+def permissions_policy_with(**allowed: str) -> str:
+    """The default Permissions-Policy (``LINLI_PERMISSIONS_POLICY``) with some features allowed:
+    ``permissions_policy_with(geolocation="self")`` → ``…, geolocation=(self), …``."""
+    features: dict[str, str] = {}
+    for item in settings.LINLI_PERMISSIONS_POLICY.split(","):
+        name, _, value = item.strip().partition("=")
+        if name:
+            features[name] = value
+    for name, origins in allowed.items():
+        features[name.replace("_", "-")] = f"({origins})"
+    return ", ".join(f"{name}={value}" for name, value in features.items())
+
+
+def allow_features(**allowed: str) -> Callable[[ViewFunc], ViewFunc]:
+    """A view whose page uses a browser feature the default policy turns off, e.g. the
+    location picker's "use my location": ``@allow_features(geolocation="self")``."""
+    policy = permissions_policy_with(**allowed)
+
+    def decorate(view: ViewFunc) -> ViewFunc:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            response = view(request, *args, **kwargs)
+            response[PERMISSIONS_POLICY] = policy
+            return response
+
+        return wrapped
+
+    return decorate
+
+
+class PermissionsPolicyMiddleware:
+    """Every response gets the restrictive default unless its view already set its own."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if PERMISSIONS_POLICY not in response:
+            response[PERMISSIONS_POLICY] = settings.LINLI_PERMISSIONS_POLICY
+        return response

@@ -13,7 +13,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -40,6 +39,7 @@ from linli.points.selectors import proposals_for_actor, resident_balance
 
 from .forms import PhoneLoginForm, ResidentForm
 from .middleware import set_preference_cookies
+from .redirects import safe_next
 
 
 def render_page(
@@ -51,16 +51,16 @@ def render_page(
     return render(request, template, context)
 
 
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    nxt = request.POST.get("next") or request.GET.get("next") or ""
-    if nxt and url_has_allowed_host_and_scheme(
-        nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return nxt
-    return fallback
+class SafeNextMixin:
+    """Django's sign-in and sign-out views read ``next`` through our one check."""
+
+    request: HttpRequest
+
+    def get_redirect_url(self) -> str:
+        return safe_next(self.request, "")
 
 
-class LoginView(auth_views.LoginView):
+class LoginView(SafeNextMixin, auth_views.LoginView):
     form_class = PhoneLoginForm
     template_name = "registration/login.html"
     redirect_authenticated_user = True
@@ -76,6 +76,10 @@ class LoginView(auth_views.LoginView):
             messages.info(self.request, _("这是临时密码，请先设置您自己的新密码。"))
             return HttpResponseRedirect(reverse("web:password_change"))
         return response
+
+
+class LogoutView(SafeNextMixin, auth_views.LogoutView):
+    pass
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -105,7 +109,7 @@ def set_preferences(request: HttpRequest) -> HttpResponse:
         language = None
     elder_raw = request.POST.get("elder")
     elder = None if elder_raw is None else elder_raw == "1"
-    response = HttpResponseRedirect(_safe_next(request, reverse("web:home")))
+    response = HttpResponseRedirect(safe_next(request, reverse("web:home")))
     set_preference_cookies(response, language=language, elder=elder)
     if request.user.is_authenticated:
         user_set_preferences(user=request.user, language=language, elder_mode=elder)

@@ -54,6 +54,7 @@ from .forms_activities import (
     SettingsForm,
     SettleForm,
 )
+from .middleware import PERMISSIONS_POLICY, permissions_policy_with
 
 SCAN_SESSION_KEY = "linli_activity_scan"
 
@@ -109,7 +110,7 @@ def _map() -> dict[str, str]:
 def _allow_geolocation(response: HttpResponse) -> HttpResponse:
     """Pages that ask the phone for its position say so (a default policy elsewhere may
     forbid it when the response does not set one)."""
-    response["Permissions-Policy"] = "geolocation=(self)"
+    response[PERMISSIONS_POLICY] = permissions_policy_with(geolocation="self")
     return response
 
 

@@ -35,6 +35,8 @@ from linli.people.models import Department
 from linli.places.models import Place
 from linli.web.files import serve_stored
 
+from .middleware import allow_features
+
 # Steps with a button on the matter page (the rest come with meetings, referrals, ratings).
 BUTTONS = [
     MatterAction.ACCEPT,
@@ -147,6 +149,7 @@ def _decimal(raw: str) -> Decimal | None:
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@allow_features(geolocation="self")  # "use my location" on the map
 def matter_new(request: HttpRequest) -> HttpResponse:
     """Raise a matter on a phone: what, where (one's own places), photos from the camera."""
     places = policies.raise_places(request.user)

@@ -16,7 +16,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -41,6 +40,7 @@ from linli.places.models import Place
 from linli.points.models import CatalogVersion
 
 from .forms_meetings import DecideForm, MeetingForm, MinutesForm, MotionForm, ReasonForm
+from .redirects import safe_next
 
 
 def _get(request: HttpRequest, pk: int) -> Meeting:
@@ -52,11 +52,9 @@ def _get(request: HttpRequest, pk: int) -> Meeting:
 
 def _back(request: HttpRequest, meeting: Meeting, anchor: str = "") -> HttpResponse:
     """Back to where the form was (``next``, if it is ours), else the meeting's page."""
-    nxt = request.POST.get("next", "")
-    if nxt and url_has_allowed_host_and_scheme(nxt, {request.get_host()}, require_https=False):
-        return redirect(nxt)
     url = reverse("web:meeting_detail", args=[meeting.pk])
-    return redirect(f"{url}#{anchor}" if anchor else url)
+    default = f"{url}#{anchor}" if anchor else url
+    return redirect(safe_next(request, default, target=request.POST.get("next", "")))
 
 
 def _run(request: HttpRequest, ok: str, fn: Any, **kw: Any) -> bool:

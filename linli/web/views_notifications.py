@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -19,6 +19,7 @@ from linli.notifications.selectors import notifications_for, notifications_inbox
 from linli.notifications.services import notifications_mark_read, notifications_set_email
 
 from .forms_notifications import EmailForm
+from .redirects import safe_next
 
 PER_PAGE = 30
 
@@ -44,14 +45,7 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     if found is None:
         raise Http404
     notifications_mark_read(actor=request.user, ids=[found.pk])
-    target = found.url
-    if (
-        target
-        and target.startswith("/")
-        and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
-    ):
-        return redirect(target)
-    return redirect("web:notification_list")
+    return redirect(safe_next(request, reverse("web:notification_list"), target=found.url))
 
 
 @require_POST

@@ -18,7 +18,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -47,6 +46,7 @@ from .forms_ratings import (
     VisitForm,
     first_error,
 )
+from .redirects import safe_next
 
 
 def _matter(request: HttpRequest, pk: int) -> Matter:
@@ -58,10 +58,7 @@ def _matter(request: HttpRequest, pk: int) -> Matter:
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
     """Back to the page the form was on (a local path only), else ``default``."""
-    nxt = request.POST.get("next", "")
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
-        return redirect(nxt)
-    return redirect(default)
+    return redirect(safe_next(request, default, target=request.POST.get("next", "")))
 
 
 def can_rate(user: Any, matter: Matter) -> bool:

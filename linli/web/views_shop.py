@@ -41,6 +41,7 @@ from linli.points.selectors import communities_for, resident_balance
 from linli.points.services import shop
 
 from .forms import NoColonLabels, add_domain_error
+from .redirects import safe_next
 from .scoping import community_from_request
 
 # --- forms -----------------------------------------------------------------------------------
@@ -205,8 +206,7 @@ def _qr(request: HttpRequest, order: Order, scale: int = 4) -> SafeString:
 
 
 def _back(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else fallback
+    return safe_next(request, fallback, target=request.POST.get("next", ""))
 
 
 # --- residents -------------------------------------------------------------------------------

@@ -3,6 +3,10 @@
 Playwright's own browser download is unreachable here, so the tests use /usr/bin/chromium
 (installed by scripts/system-deps.sh, which `make test` runs). A missing chromium is a
 failure, never a skip. Screenshots go to artifacts/screenshots/<test-name>[-<step>].png.
+
+Every page the tests open reports Content-Security-Policy violations (the browser's
+``securitypolicyviolation`` event and its console message); a test whose pages caused any
+fails at teardown, so each browser test also checks that the policy lets its pages work.
 """
 
 from __future__ import annotations
@@ -56,12 +60,44 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
+CSP_WATCH = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__linliCspViolation([e.violatedDirective, e.blockedURI || "inline",
+    (e.sourceFile || location.pathname) + ":" + e.lineNumber, e.sample || ""].join(" "));
+});
+"""
+_VIOLATIONS: dict[int, list[str]] = {}
+
+
+def csp_violations(page: Page) -> list[str]:
+    """The policy violations reported so far by the pages of ``page``'s context."""
+    page.evaluate("1")  # let pending reports reach Python
+    return _VIOLATIONS.get(id(page.context), [])
+
+
 def _new_page(browser: Browser, base_url: str, viewport: ViewportSize, **kw: Any) -> Page:
     context = browser.new_context(
         base_url=base_url, viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai", **kw
     )
     context.set_default_timeout(10_000)
+    violations = _VIOLATIONS.setdefault(id(context), [])
+    context.expose_function("__linliCspViolation", lambda text: violations.append(text))
+    context.add_init_script(CSP_WATCH)
+    context.on(
+        "console",
+        lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
     return context.new_page()
+
+
+def _close(page: Page) -> None:
+    """Close the page's context; fail if any of its pages broke the policy."""
+    try:
+        found = list(csp_violations(page))
+    finally:
+        _VIOLATIONS.pop(id(page.context), None)
+        page.context.close()
+    assert found == [], f"Content-Security-Policy violations: {found}"
 
 
 @pytest.fixture
@@ -69,14 +105,14 @@ def page(browser: Browser, live_server: Any) -> Iterator[Page]:
     """A phone-sized page (390×844, touch) on the live server, Chinese by default."""
     page = _new_page(browser, live_server.url, PHONE, is_mobile=True, has_touch=True)
     yield page
-    page.context.close()
+    _close(page)
 
 
 @pytest.fixture
 def desktop_page(browser: Browser, live_server: Any) -> Iterator[Page]:
     page = _new_page(browser, live_server.url, DESKTOP)
     yield page
-    page.context.close()
+    _close(page)
 
 
 @pytest.fixture

@@ -29,9 +29,12 @@ from linli.audit.models import AuditEvent
 from linli.people.models import Resident
 from linli.points.models import Award
 from linli.points.selectors import resident_balance
+from linli.web.tests.security_checks import assert_security_headers
 from linli.web.views_activities import SCAN_SESSION_KEY
 
 pytestmark = pytest.mark.django_db
+
+GEO_PAGES = {"activity_new", "activity_organise", "activity_organise_other", "activity_scan"}
 
 # The activities app's fixtures: the 义务巡逻队, its leader, 代正菊 as a member.
 team = activity_fixtures.team
@@ -211,6 +214,9 @@ def test_activity_page_matrix(
     resp = c.post(url, data) if page in POSTS else c.get(url)
     expected = MATRIX[page][PERSONAS.index(persona)]
     assert resp.status_code == expected, (page, persona, resp.status_code)
+    # The pages that ask the phone for its position (the check-in point's "use my location",
+    # the scan's confirmation) allow geolocation for themselves; every other page forbids it.
+    assert_security_headers(resp, geolocation=page in GEO_PAGES and expected == 200)
     if expected == 302 and persona == "anonymous":
         assert "/login/" in resp["Location"]
 
@@ -291,7 +297,7 @@ def test_organiser_screen_qr_and_scan_round_trip(
     assert "今晚夜间巡逻" in html and 'data-testid="scan-button"' in html and "签到成功" not in html
     assert f'name="token" value="{_token_of(path)}"' in html
     assert "csrfmiddlewaretoken" in html
-    assert resp["Permissions-Policy"] == "geolocation=(self)"
+    assert "geolocation=(self)" in resp["Permissions-Policy"]
     assert not Attendance.objects.exists()
     # The tap: a POST, then the result page (reloading it changes nothing).
     resp = _confirm(client, live, "in", _token_of(path))
@@ -491,13 +497,13 @@ def test_location_required_page_flow(client, located, resident_user, dzj):
     html = page.content.decode()
     assert 'data-need-location="1"' in html and "200 米内" in html
     assert "linli/checkin.js" in html and "<script>" not in html and 'style="' not in html
-    assert page["Permissions-Policy"] == "geolocation=(self)"
+    assert "geolocation=(self)" in page["Permissions-Policy"]
     token = _token_of(url)
     # No position (location refused on the phone, or no JavaScript): asked clearly, again.
     resp = _confirm(client, located, "in", token)
     html = resp.content.decode()
     assert resp.status_code == 400 and "请允许定位" in html and 'data-testid="scan-button"' in html
-    assert resp["Permissions-Policy"] == "geolocation=(self)"
+    assert "geolocation=(self)" in resp["Permissions-Policy"]
     # From home, 1.1 km away: refused with the distance.
     resp = _confirm(client, located, "in", token, lat="30.3195", lng="112.2570", accuracy="12")
     assert resp.status_code == 400
@@ -520,7 +526,7 @@ def test_organiser_sets_and_clears_the_place_on_the_organiser_screen(
     live = signed_up
     client.force_login(team_leader)
     page = client.get(reverse("web:activity_organise", args=[live.pk]))
-    assert page["Permissions-Policy"] == "geolocation=(self)"
+    assert "geolocation=(self)" in page["Permissions-Policy"]
     assert "扫码即可签到签退" in page.content.decode()
     url = reverse("web:activity_checkin_place", args=[live.pk])
     resp = client.post(url, {"checkin_required": "on", "checkin_radius_m": "150"}, follow=True)
@@ -788,7 +794,7 @@ def test_publish_asking_for_the_phone_near_the_place(client, tree, team, team_le
     client.force_login(team_leader)
     page = client.get(reverse("web:activity_new"))
     html = page.content.decode()
-    assert page["Permissions-Policy"] == "geolocation=(self)"
+    assert "geolocation=(self)" in page["Permissions-Policy"]
     assert "data-map-picker" in html and 'data-radius="#id_checkin_radius_m"' in html
     assert "linli/map.js" in html and "<script>" not in html
     day = timezone.localdate() + dt.timedelta(days=1)
@@ -809,7 +815,7 @@ def test_publish_asking_for_the_phone_near_the_place(client, tree, team, team_le
     # Asked for, but no point on the map: the form says so, nothing is published.
     resp = client.post(reverse("web:activity_new"), form)
     assert resp.status_code == 400 and "请在地图上标出活动地点" in resp.content.decode()
-    assert resp["Permissions-Policy"] == "geolocation=(self)"
+    assert "geolocation=(self)" in resp["Permissions-Policy"]
     resp = client.post(
         reverse("web:activity_new"), {**form, "checkin_lat": "30.3095", "checkin_lng": "inf"}
     )

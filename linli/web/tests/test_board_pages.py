@@ -17,6 +17,7 @@ from linli.core.workdays import LAST_COVERED_YEAR
 from linli.matters.choices import MatterLevel, MatterState
 from linli.matters.tests.test_boards_data import TODAY, at, board_data, matter, referral
 from linli.web import views_boards
+from linli.web.tests.security_checks import assert_security_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -96,6 +97,7 @@ def test_board_page_matrix(request, client, tree, data, leader, page, persona):
     response = _as(request, client, persona).get(urls[page])
     expected = MATRIX[page][PERSONAS.index(persona)]
     assert response.status_code == expected, (page, persona, response.status_code)
+    assert_security_headers(response)
 
 
 def _chart(body: str) -> dict:

@@ -15,6 +15,7 @@ from linli.matters.choices import MatterState
 from linli.matters.models import Matter
 from linli.matters.services import matter_accept, matter_escalate, matter_raise
 from linli.points.models import Award
+from linli.web.tests.security_checks import assert_security_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -85,6 +86,10 @@ def test_matter_page_matrix(request, client, tree, lamp, elsewhere, page, person
     resp = c.post(url) if page.startswith("matter_act") else c.get(url)
     expected = MATRIX[page][PERSONAS.index(persona)]
     assert resp.status_code == expected, (page, persona, resp.status_code)
+    if page == "matter_photo" and expected == 200:  # a file: its own, stricter policy
+        assert resp["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    else:
+        assert_security_headers(resp, geolocation=page == "matter_new" and expected == 200)
     if expected == 302 and persona == "anonymous":
         assert "/login/" in resp["Location"]
 
@@ -335,6 +340,7 @@ def test_referral_page_matrix(request, client, referred, elsewhere, handler, pag
         resp = c.get(urls[page])
     expected = REF_MATRIX[page][REF_PERSONAS.index(persona)]
     assert resp.status_code == expected, (page, persona, resp.status_code)
+    assert_security_headers(resp)
     referred.refresh_from_db()
     assert (referred.state == "answered") == (page == "referral_answer" and persona == "handler")
 

@@ -41,6 +41,7 @@ from linli.matters.tests.test_meetings_support import (  # noqa: F401 - fixtures
 )
 from linli.notifications.models import Notification
 from linli.points.models import Award
+from linli.web.tests.security_checks import HOSTILE_NEXT, assert_security_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -118,6 +119,7 @@ def test_meeting_page_matrix(request, client, running, published, page, persona)
     resp = _as(request, client, persona).get(urls[page])
     expected = GET_MATRIX[page][PERSONAS.index(persona)]
     assert resp.status_code == expected, (page, persona, resp.status_code)
+    assert_security_headers(resp)
     if expected == 302 and persona == "anonymous":
         assert "/login/" in resp["Location"]
     elif expected == 302:
@@ -433,3 +435,20 @@ def test_names_in_full_for_staff_only(client, running, staff, supervisor, member
         client.force_login(user)
         html = _html(client.get(url))
         assert "李*国" in html and "李建国" not in html and "王秀兰" not in html
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_NEXT)
+def test_meeting_steps_stay_on_the_site_whatever_next_says(client, running, staff, hostile):
+    meeting, _motion = running
+    client.force_login(staff)
+    resp = client.post(
+        reverse("web:meeting_act", args=[meeting.pk, "minutes"]),
+        {"minutes": "记录", "next": hostile},
+    )
+    assert resp.status_code == 302
+    assert resp["Location"] == reverse("web:meeting_detail", args=[meeting.pk]) + "#minutes"
+    ours = reverse("web:meeting_detail", args=[meeting.pk]) + "?x=1"
+    resp = client.post(
+        reverse("web:meeting_act", args=[meeting.pk, "minutes"]), {"minutes": "记录", "next": ours}
+    )
+    assert resp["Location"] == ours

@@ -18,6 +18,7 @@ from linli.matters.services.community_settings import calendar_day_add
 from linli.notifications.models import Notification
 from linli.notifications.services import notify
 from linli.people.choices import Role
+from linli.web.tests.security_checks import assert_security_headers
 from tests.factories import GrantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -92,6 +93,7 @@ def test_page_matrix(request, client, tree, lamp, resident_user, secretary, page
         resp = c.get(url)
     expected = MATRIX[page][PERSONAS.index(persona)]
     assert resp.status_code == expected, (page, persona, resp.status_code)
+    assert_security_headers(resp)
     if expected == 302 and persona == "anonymous":
         assert "/login/" in resp["Location"]
     # Nothing of another person's changes through these pages.

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from linli.people.models import Resident
+from linli.web.tests.security_checks import assert_security_headers
 
 PERSONAS = ["anonymous", "resident_user", "leader", "staff", "secretary", "supervisor", "outsider"]
 
@@ -52,6 +53,7 @@ def test_page_matrix(request, client, tree, resident_user, page, persona):
     expected = MATRIX[page][PERSONAS.index(persona)]
     response = c.get(_url(page, tree, dzj))
     assert response.status_code == expected, (page, persona, response.status_code)
+    assert_security_headers(response)
     if expected == 302 and persona == "anonymous":
         assert response["Location"].startswith(reverse("web:login"))
 

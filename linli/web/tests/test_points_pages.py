@@ -13,6 +13,7 @@ from linli.points.choices import AwardStatus
 from linli.points.models import Award, Posting
 from linli.points.selectors import resident_balance
 from linli.points.services import points_award
+from linli.web.tests.security_checks import assert_security_headers
 
 PERSONAS = ["anonymous", "resident_user", "leader", "staff", "secretary", "supervisor", "outsider"]
 
@@ -66,6 +67,7 @@ def test_points_page_matrix(request, client, tree, dzj, posted, page, persona):
     response = c.get(urls[page])
     expected = MATRIX[page][PERSONAS.index(persona)]
     assert response.status_code == expected, (page, persona, response.status_code)
+    assert_security_headers(response)
 
 
 @pytest.mark.django_db

@@ -21,6 +21,7 @@ from linli.points.services.publication import (
     publication_finalize,
     publication_publish,
 )
+from linli.web.tests.security_checks import assert_security_headers
 from tests.factories import HouseholdFactory, ResidentFactory
 
 PERSONAS = ["anonymous", "resident_user", "leader", "staff", "secretary", "supervisor", "outsider"]
@@ -116,6 +117,7 @@ def test_publication_page_matrix(request, client, tree, public, secretary, page,
     response = _as(request, client, persona).get(urls[page])
     expected = MATRIX[page][PERSONAS.index(persona)]
     assert response.status_code == expected, (page, persona, response.status_code)
+    assert_security_headers(response)
 
 
 POSTS = {

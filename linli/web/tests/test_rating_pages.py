@@ -31,6 +31,7 @@ from linli.matters.tests.test_ratings_support import (  # noqa: F401 - fixtures
     fixture_zhujian_handler,
     raise_lamp,
 )
+from linli.web.tests.security_checks import HOSTILE_NEXT, assert_security_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -125,6 +126,7 @@ def test_rating_page_matrix(request, client, world, page, persona):
     resp = c.post(url) if page in POSTS else c.get(url)
     expected = MATRIX[page][PERSONAS.index(persona)]
     assert resp.status_code == expected, (page, persona, resp.status_code)
+    assert_security_headers(resp)
     if persona == "anonymous":
         assert "/login/" in resp["Location"]
     # An empty POST changes nothing for anyone.
@@ -382,3 +384,26 @@ def test_handlers_never_see_who_rated(request, client, tree, resident_user, lead
     # Lists: the matter list names nobody more than before the rating.
     listing = client.get(reverse("web:matter_list")).content.decode()
     assert _count_rater(listing) == _count_rater(listing_before)
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_NEXT)
+def test_flag_answer_and_visit_stay_on_the_site_whatever_next_says(
+    client, world, supervisor, staff, hostile
+):
+    """A refused answer (empty) and a refused visit still return, but only to our own pages."""
+    client.force_login(supervisor)
+    resp = client.post(reverse("web:flag_answer", args=[world["flag"].pk]), {"next": hostile})
+    assert resp.status_code == 302 and resp["Location"] == reverse("web:flag_queue")
+    client.force_login(staff)
+    resp = client.post(reverse("web:rating_visit", args=[world["rect"].pk]), {"next": hostile})
+    assert resp.status_code == 302
+    assert resp["Location"] == reverse("web:matter_detail", args=[world["m1"].pk])
+    assert Flag.objects.get().state == FlagState.OPEN
+    assert Rectification.objects.get(matter=world["m1"]).return_visit == ""
+
+
+def test_flag_answer_returns_to_a_page_of_ours(client, world, supervisor):
+    client.force_login(supervisor)
+    back = reverse("web:matter_detail", args=[world["m1"].pk]) + "?tab=1"
+    resp = client.post(reverse("web:flag_answer", args=[world["flag"].pk]), {"next": back})
+    assert resp["Location"] == back

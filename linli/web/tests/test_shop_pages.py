@@ -14,6 +14,7 @@ from linli.points.models import Order, Pledge, Reward, Sponsor
 from linli.points.selectors import resident_balance
 from linli.points.services.shop import pledge_create, redemption_place
 from linli.points.tests.shop_fixtures import *  # noqa: F403 - fixtures
+from linli.web.tests.security_checks import HOSTILE_NEXT, assert_security_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +88,7 @@ def test_shop_page_matrix(request, client, tree, placed, masks, barber, page, pe
     response = _as(request, client, persona).get(urls[page])
     expected = MATRIX[page][PERSONAS.index(persona)]
     assert response.status_code == expected, (page, persona, response.status_code)
+    assert_security_headers(response)
 
 
 POSTS = ["cancel", "fulfil", "restock", "deliver"]
@@ -277,3 +279,12 @@ def test_staff_redeem_on_behalf_of_a_resident(client, staff, outsider, rich_dzj,
     assert client.get(url).status_code == 404
     assert client.get(reverse("web:shop_redeem_for"), {"for": rich_dzj.pk}).status_code == 404
     assert Order.objects.count() == 1
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_NEXT)
+def test_order_steps_stay_on_the_site_whatever_next_says(client, secretary, placed, hostile):
+    client.force_login(secretary)
+    fallback = reverse("web:shop_order", args=[placed.pk])
+    for name in ("shop_order_fulfil", "shop_order_cancel"):
+        resp = client.post(reverse(f"web:{name}", args=[placed.pk]), {"next": hostile})
+        assert resp.status_code == 302 and resp["Location"] == fallback, name

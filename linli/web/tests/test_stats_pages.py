@@ -16,6 +16,7 @@ from linli.points.choices import AccountKind, PostingKind
 from linli.points.locks import lock_resident_account, system_account
 from linli.points.services import points_award
 from linli.points.services.ledger import Line, post
+from linli.web.tests.security_checks import assert_security_headers
 
 PERSONAS = ["anonymous", "resident_user", "leader", "staff", "secretary", "supervisor", "outsider"]
 THIS_YEAR = timezone.now().astimezone(CHINA).year
@@ -77,6 +78,7 @@ def test_stats_page_matrix(request, client, tree, figures_2023, page, persona):
     response = _as(request, client, persona).get(urls[page])
     expected = MATRIX[page][PERSONAS.index(persona)]
     assert response.status_code == expected, (page, persona, response.status_code)
+    assert_security_headers(response)
 
 
 @pytest.mark.django_db
