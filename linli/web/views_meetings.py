@@ -41,6 +41,7 @@ from linli.places.models import Place
 from linli.points.models import CatalogVersion
 
 from .forms_meetings import DecideForm, MeetingForm, MinutesForm, MotionForm, ReasonForm
+from .params import query_int
 
 
 def _get(request: HttpRequest, pk: int) -> Meeting:
@@ -53,7 +54,10 @@ def _get(request: HttpRequest, pk: int) -> Meeting:
 def _back(request: HttpRequest, meeting: Meeting, anchor: str = "") -> HttpResponse:
     """Back to where the form was (``next``, if it is ours), else the meeting's page."""
     nxt = request.POST.get("next", "")
-    if nxt and url_has_allowed_host_and_scheme(nxt, {request.get_host()}, require_https=False):
+    # A path only: redirect() would take "abc" for a URL name (NoReverseMatch, a 500).
+    if nxt.startswith("/") and url_has_allowed_host_and_scheme(
+        nxt, {request.get_host()}, require_https=False
+    ):
         return redirect(nxt)
     url = reverse("web:meeting_detail", args=[meeting.pk])
     return redirect(f"{url}#{anchor}" if anchor else url)
@@ -121,8 +125,8 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
         raise Http404
     qs_compounds = Place.objects.filter(pk__in=[c.pk for c in compounds]).order_by("name", "id")
     matters = _held_matters(compounds)
-    wanted = request.GET.get("compound", "")
-    initial = {"compound": int(wanted)} if wanted.isdigit() else {}
+    wanted = query_int(request.GET, "compound")
+    initial = {"compound": wanted} if wanted is not None else {}
     form = MeetingForm(
         request.POST or None, compounds=qs_compounds, matters=matters, initial=initial
     )
@@ -303,8 +307,8 @@ def meeting_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def meeting_agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Put a matter on the agenda (from the meeting's page or the matter's page)."""
     meeting = _get(request, pk)
-    raw = request.POST.get("matter", "")
-    matter = matters_visible(request.user).filter(pk=int(raw)).first() if raw.isdigit() else None
+    matter_id = query_int(request.POST, "matter")
+    matter = matters_visible(request.user).filter(pk=matter_id).first() if matter_id else None
     if matter is None:
         messages.error(request, _("请选择事项"))
     else:
@@ -452,10 +456,10 @@ def meeting_vote(request: HttpRequest, pk: int) -> HttpResponse:
         m.voted = cast is not None  # type: ignore[attr-defined]
         m.my_choice = VoteChoice(cast.choice).label if cast is not None and cast.choice else ""  # type: ignore[attr-defined]
     confirm = None
-    raw_motion, raw_choice = request.GET.get("motion", ""), request.GET.get("choice", "")
-    if raw_motion.isdigit() and raw_choice in VoteChoice.values:
+    motion_id, raw_choice = query_int(request.GET, "motion"), request.GET.get("choice", "")
+    if motion_id is not None and raw_choice in VoteChoice.values:
         confirm = next(
-            (m for m in motions if m.pk == int(raw_motion) and m.state == MotionState.OPEN), None
+            (m for m in motions if m.pk == motion_id and m.state == MotionState.OPEN), None
         )
     return render(
         request,
@@ -485,7 +489,7 @@ def meeting_vote_cast(request: HttpRequest, pk: int, motion: int) -> HttpRespons
     raw_member = request.POST.get("member", "")
     if raw_member:
         member = MeetingMember.objects.filter(
-            pk=int(raw_member) if raw_member.isdigit() else 0, meeting_id=meeting.pk
+            pk=query_int(request.POST, "member") or 0, meeting_id=meeting.pk
         ).first()
         if member is None:
             raise Http404

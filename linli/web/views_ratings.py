@@ -59,7 +59,10 @@ def _matter(request: HttpRequest, pk: int) -> Matter:
 def _back(request: HttpRequest, default: str) -> HttpResponse:
     """Back to the page the form was on (a local path only), else ``default``."""
     nxt = request.POST.get("next", "")
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+    # A path only: redirect() would take "abc" for a URL name (NoReverseMatch, a 500).
+    if nxt.startswith("/") and url_has_allowed_host_and_scheme(
+        nxt, allowed_hosts={request.get_host()}
+    ):
         return redirect(nxt)
     return redirect(default)
 
