@@ -20,6 +20,11 @@ class AwardForm(NoColonLabels, forms.Form):
         min_value=1,
         max_value=MAX_POINTS,
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "invalid": _("分值必须是正整数（不能有小数）"),
+            "min_value": _("分值必须是正整数"),
+            "max_value": _("分值不能超过 %(limit_value)s 分"),
+        },
     )
     evidence_note = TextField(
         label=_("事由与凭证"),

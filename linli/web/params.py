@@ -1,8 +1,8 @@
-"""Query parameters (``?page=``, ``?place=``, ``?year=``, ``?q=`` …) read the way forms read their
+"""Query parameters (``?place=``, ``?year=``, ``?q=``, ``?start=`` …) read the way forms read their
 fields: a value that is not what the page expects is treated as absent, never handed to
-``int()``, the database or ``date()`` as it came. ``"２".isdigit()`` is true and ``int("²")``
-fails, an id past 2³¹−1 or a NUL in a search fails on PostgreSQL, "2024-02-30" fails in
-``date``: each of those was a 500.
+``int()``, the database or ``date()`` as it came. ``"²".isdigit()`` is true and ``int("²")``
+fails, a NUL in a search fails on PostgreSQL, "2024-02-30" fails in ``date``: each of those
+was a 500. (``?page=`` goes to ``Paginator.get_page``, which already takes anything.)
 """
 
 from __future__ import annotations

@@ -189,3 +189,56 @@ def test_django_s_own_nul_message_is_ours(client):
     with pytest.raises(forms.ValidationError) as exc:
         field.clean("a\x00b")
     assert NUL_MESSAGE in str(exc.value)
+
+
+def test_a_formula_entered_on_a_page_is_text_in_every_export(
+    client, tree, secretary, resident_user
+):
+    """A note or a name may start with "=" (it is text); every Excel export neutralises it."""
+    import io
+    import uuid
+
+    import openpyxl
+
+    formula = "=cmd|' /C calc'!A0"
+    dzj = Resident.objects.get(user=resident_user)
+    client.force_login(secretary)
+    rule = _rule(secretary, tree)
+    response = client.post(
+        reverse("web:points_award"),
+        {"resident": dzj.pk, "rule": rule.pk, "points": "５", "evidence_note": formula,
+         "idempotency_key": uuid.uuid4().hex},
+    )  # fmt: skip
+    assert response.status_code == 302
+    response = client.post(reverse("web:resident_new"), _resident_post(tree, formula))
+    assert response.status_code == 302
+    exports = [
+        reverse("web:points_ledger") + f"?community={tree.heping.pk}&format=xlsx",
+        reverse("web:resident_export"),
+    ]
+    for url in exports:
+        response = client.get(url)
+        assert response.status_code == 200
+        sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+        cells = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+        assert "'" + formula in cells, url
+        assert formula not in cells, url
+
+
+def _rule(secretary, tree):
+    from linli.points.choices import RuleCategory
+    from linli.points.services import catalog_version_create, rule_create
+
+    catalog = catalog_version_create(
+        actor=secretary, community=tree.heping, decision="通过", decided_on=dt.date(2023, 1, 1)
+    )
+    return rule_create(
+        actor=secretary,
+        version=catalog,
+        key="clean",
+        name="环境整治",
+        category=RuleCategory.ENVIRONMENT,
+        points_min=1,
+        points_max=10,
+        active_from=dt.date(2023, 1, 1),
+    )
