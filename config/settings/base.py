@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so that it sees a view's exception first: see its docstring.
+    "linli.web.middleware.BadInputMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -140,3 +140,19 @@ class ReferralState(models.TextChoices):
 REFERRAL_OPEN_STATES = frozenset(
     {ReferralState.SENT, ReferralState.ANSWERED, ReferralState.EXTENDED}
 )
+
+
+# Bounds of what people enter (the services refuse anything outside, the models carry them as
+# validators). A community's matter settings, field → (lowest, highest): the quorum is more than
+# half by law (城市居民委员会组织法); local rules give 2 to 15 working days to rectify.
+SETTINGS_BOUNDS: dict[str, tuple[int, int]] = {
+    "quorum_percent": (50, 99),
+    "consultation_days": (1, 60),
+    "help_days": (1, 60),
+    "suggestion_days": (1, 60),
+    "complaint_days": (1, 60),
+    "rectification_days": (2, 15),
+    "flag_days": (1, 30),
+    "reminder_days": (0, 10),
+}
+MAX_BACKERS = 10_000  # residents backing one matter

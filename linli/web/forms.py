@@ -10,6 +10,7 @@ from linli.core.errors import ValidationFailed
 from linli.core.phones import normalize_mobile
 from linli.people.choices import Gender
 from linli.places.models import Place
+from linli.web.fields import BoundedIntegerField, NameField
 
 
 def add_domain_error(form: forms.Form, exc: Exception) -> None:
@@ -50,20 +51,22 @@ class PhoneLoginForm(NoColonLabels, AuthenticationForm):
 
 
 class ResidentForm(NoColonLabels, forms.Form):
-    name = forms.CharField(label=_("姓名"), max_length=32)
-    phone = forms.CharField(
+    name = NameField(label=_("姓名"), max_length=32)
+    phone = NameField(
         label=_("手机号"),
         max_length=20,
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "tel"}),
     )
     gender = forms.ChoiceField(label=_("性别"), choices=Gender.choices, required=False)
-    birth_year = forms.IntegerField(label=_("出生年份"), required=False, min_value=1900)
+    birth_year = BoundedIntegerField(
+        label=_("出生年份"), required=False, min_value=1900, max_value=2100
+    )
     building: forms.ModelChoiceField[Place] = forms.ModelChoiceField(
         label=_("楼栋"), queryset=Place.objects.none()
     )
-    unit = forms.CharField(label=_("单元"), max_length=16, required=False)
-    room = forms.CharField(label=_("房号"), max_length=16)
+    unit = NameField(label=_("单元"), max_length=16, required=False)
+    room = NameField(label=_("房号"), max_length=16)
     moved_in = forms.DateField(
         label=_("入住日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -16,7 +16,9 @@ from linli.core.errors import ValidationFailed
 from linli.people.models import Team
 from linli.places.choices import PlaceKind
 from linli.places.models import Place
+from linli.points.limits import MAX_POINTS
 from linli.points.models import Rule
+from linli.web.fields import BoundedIntegerField, NameField, TextField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -46,7 +48,7 @@ class CheckinForm(forms.Form):
     )
     checkin_lat = forms.CharField(label=_("纬度"), required=False, max_length=32)
     checkin_lng = forms.CharField(label=_("经度"), required=False, max_length=32)
-    checkin_radius_m = forms.IntegerField(
+    checkin_radius_m = BoundedIntegerField(
         label=_("签到范围（米）"),
         required=False,
         min_value=RADIUS_MIN_M,
@@ -65,8 +67,8 @@ class CheckinForm(forms.Form):
 
 
 class ActivityForm(CheckinForm):
-    title = forms.CharField(label=_("活动名称"), max_length=80)
-    description = forms.CharField(
+    title = NameField(label=_("活动名称"), max_length=80)
+    description = TextField(
         label=_("活动内容"),
         max_length=500,
         required=False,
@@ -80,7 +82,7 @@ class ActivityForm(CheckinForm):
     day = forms.DateField(label=_("日期"), widget=DATE)
     start_time = forms.TimeField(label=_("开始时间"), widget=TIME)
     end_time = forms.TimeField(label=_("结束时间"), widget=TIME)
-    capacity = forms.IntegerField(label=_("名额"), min_value=1, max_value=1000, initial=10)
+    capacity = BoundedIntegerField(label=_("名额"), min_value=1, max_value=1000, initial=10)
     signup_required = forms.BooleanField(label=_("须先报名才能签到"), required=False, initial=True)
     needs_approval = forms.BooleanField(label=_("报名须组织者审核"), required=False)
     rule = forms.ModelChoiceField(
@@ -92,9 +94,10 @@ class ActivityForm(CheckinForm):
     points_basis = forms.ChoiceField(
         label=_("计分方式"), choices=PointsBasis.choices, initial=PointsBasis.PER_ACTIVITY
     )
-    points = forms.IntegerField(
+    points = BoundedIntegerField(
         label=_("分值"),
         min_value=0,
+        max_value=MAX_POINTS,
         required=False,
         help_text=_("按次计分：每次的分值（固定分值的规则可不填）；按小时计分：每小时的分值"),
     )
@@ -153,11 +156,11 @@ def _half_hours(value: Decimal | None, field: str, form: forms.Form) -> int | No
 
 class HoursAddForm(forms.Form):
     served_on = forms.DateField(label=_("服务日期"), widget=DATE)
-    title = forms.CharField(label=_("服务内容"), max_length=120)
+    title = NameField(label=_("服务内容"), max_length=120)
     hours = forms.DecimalField(
         label=_("时长（小时）"), min_value=Decimal("0.5"), max_value=24, decimal_places=1
     )
-    evidence_note = forms.CharField(
+    evidence_note = TextField(
         label=_("凭证说明"),
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -177,13 +180,13 @@ class HoursAddForm(forms.Form):
 
 
 class CorrectionForm(forms.Form):
-    text = forms.CharField(
+    text = TextField(
         label=_("需要更正的内容"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("写明日期、活动和应有的时长，如：3月3日巡逻忘记签退，实际服务到21:30"),
     )
-    activity = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    activity = BoundedIntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
 
 class SettleForm(forms.Form):
@@ -195,7 +198,7 @@ class SettleForm(forms.Form):
         max_value=24,
         decimal_places=1,
     )
-    answer = forms.CharField(label=_("处理意见"), max_length=300, required=False)
+    answer = NameField(label=_("处理意见"), max_length=300, required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -206,9 +209,9 @@ class SettleForm(forms.Form):
 
 
 class SettingsForm(forms.Form):
-    min_share_percent = forms.IntegerField(
+    min_share_percent = BoundedIntegerField(
         label=_("计入时长的最低出勤比例（%）"), min_value=1, max_value=100
     )
-    signin_open_minutes = forms.IntegerField(
+    signin_open_minutes = BoundedIntegerField(
         label=_("提前签到（分钟）"), min_value=0, max_value=240
     )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from linli.core.quarters import quarter_of
 from linli.matters.selectors_boards import MAX_PERIOD_DAYS
+from linli.web.fields import BoundedIntegerField, NameField
 from linli.web.forms import NoColonLabels
 
 CUSTOM = "custom"
@@ -78,9 +79,9 @@ def preset_choices(today: dt.date) -> list[tuple[str, str]]:
 
 
 class BoardFilterForm(NoColonLabels, forms.Form):
-    place = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-    department = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-    period = forms.CharField(label=gettext_lazy("期间"), required=False, max_length=12)
+    place = BoundedIntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    department = BoundedIntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    period = NameField(label=gettext_lazy("期间"), required=False, max_length=12)
     start = forms.DateField(
         label=gettext_lazy("开始日期"),
         required=False,

@@ -10,8 +10,10 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.matters.models import AgendaOutcome, Matter
 from linli.places.models import Place
+from linli.points.limits import MAX_POINTS
 from linli.points.models import CatalogVersion
 
+from .fields import BoundedIntegerField, NameField, TextField
 from .forms import NoColonLabels
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -29,13 +31,13 @@ class CompoundChoice(forms.ModelChoiceField):
 
 class MeetingForm(NoColonLabels, forms.Form):
     compound = CompoundChoice(label=_("小区"), queryset=Place.objects.none())
-    title = forms.CharField(label=_("会议名称"), max_length=80)
+    title = NameField(label=_("会议名称"), max_length=80)
     scheduled_at = forms.DateTimeField(
         label=_("时间"),
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
     )
-    location = forms.CharField(label=_("地点"), max_length=80, required=False)
+    location = NameField(label=_("地点"), max_length=80, required=False)
     matters = MatterChoices(
         label=_("议题（可稍后再加）"),
         queryset=Matter.objects.none(),
@@ -51,7 +53,7 @@ class MeetingForm(NoColonLabels, forms.Form):
 
 
 class MotionForm(NoColonLabels, forms.Form):
-    text = forms.CharField(label=_("表决事项"), max_length=300)
+    text = NameField(label=_("表决事项"), max_length=300)
     item = forms.TypedChoiceField(
         label=_("针对议题"), required=False, coerce=int, empty_value=None, choices=()
     )
@@ -73,20 +75,23 @@ class MotionForm(NoColonLabels, forms.Form):
 
 class DecideForm(NoColonLabels, forms.Form):
     outcome = forms.ChoiceField(label=_("决定"), choices=[c for c in AgendaOutcome.choices if c[0]])
-    decision = forms.CharField(
+    decision = TextField(
         label=_("决定内容（向居民公布）"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
-    points = forms.IntegerField(
-        label=_("建议被采纳的加分（留空按规则最低分）"), min_value=1, required=False
+    points = BoundedIntegerField(
+        label=_("建议被采纳的加分（留空按规则最低分）"),
+        min_value=1,
+        max_value=MAX_POINTS,
+        required=False,
     )
 
 
 class ReasonForm(NoColonLabels, forms.Form):
-    reason = forms.CharField(label=_("理由"), max_length=2000)
+    reason = TextField(label=_("理由"), max_length=2000)
 
 
 class MinutesForm(NoColonLabels, forms.Form):
-    minutes = forms.CharField(
+    minutes = TextField(
         label=_("会议记录"),
         max_length=20000,
         required=False,

@@ -6,24 +6,34 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from linli.points.limits import MAX_POINTS
 from linli.points.models import Rule
+from linli.web.fields import BoundedIntegerField, NameField, TextField
 from linli.web.forms import NoColonLabels
 
 
 class AwardForm(NoColonLabels, forms.Form):
-    resident = forms.IntegerField(widget=forms.HiddenInput)
+    resident = BoundedIntegerField(min_value=1, widget=forms.HiddenInput)
     rule = forms.ModelChoiceField(label=_("规则"), queryset=Rule.objects.none())
-    points = forms.CharField(
-        label=_("积分"), max_length=6, widget=forms.TextInput(attrs={"inputmode": "numeric"})
+    points = BoundedIntegerField(
+        label=_("积分"),
+        min_value=1,
+        max_value=MAX_POINTS,
+        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "invalid": _("分值必须是正整数（不能有小数）"),
+            "min_value": _("分值必须是正整数"),
+            "max_value": _("分值不能超过 %(limit_value)s 分"),
+        },
     )
-    evidence_note = forms.CharField(
+    evidence_note = TextField(
         label=_("事由与凭证"),
         max_length=300,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
     evidence_file = forms.FileField(label=_("照片"), required=False)
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=120)
+    idempotency_key = NameField(widget=forms.HiddenInput, max_length=120)
 
     def __init__(self, *args: Any, rules: Any = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -34,8 +44,8 @@ class AwardForm(NoColonLabels, forms.Form):
 
 
 class RejectForm(NoColonLabels, forms.Form):
-    reason = forms.CharField(label=_("驳回理由"), max_length=200)
+    reason = NameField(label=_("驳回理由"), max_length=200)
 
 
 class ReverseForm(NoColonLabels, forms.Form):
-    reason = forms.CharField(label=_("冲正理由"), max_length=200)
+    reason = NameField(label=_("冲正理由"), max_length=200)

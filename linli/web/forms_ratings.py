@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.matters.models import AppealReason, RatingLevel
 
+from .fields import TextField
+
 TEXTAREA = {"rows": 3}
 
 
@@ -19,7 +21,7 @@ class RatingForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("请选择一项评价")},
     )
-    comment = forms.CharField(
+    comment = TextField(
         label=_("想说的话（可以不填）"),
         required=False,
         max_length=500,
@@ -28,13 +30,13 @@ class RatingForm(forms.Form):
 
 
 class RectificationForm(forms.Form):
-    note = forms.CharField(
+    note = TextField(
         label=_("整改情况"),
         max_length=2000,
         widget=forms.Textarea(attrs=TEXTAREA),
         error_messages={"required": _("请说明整改情况")},
     )
-    return_visit = forms.CharField(
+    return_visit = TextField(
         label=_("回访记录"),
         required=False,
         max_length=2000,
@@ -44,7 +46,7 @@ class RectificationForm(forms.Form):
 
 
 class VisitForm(forms.Form):
-    text = forms.CharField(
+    text = TextField(
         label=_("回访记录"),
         max_length=2000,
         widget=forms.Textarea(attrs=TEXTAREA),
@@ -59,7 +61,7 @@ class AppealForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("请选择申诉理由")},
     )
-    text = forms.CharField(
+    text = TextField(
         label=_("说明"),
         max_length=1000,
         widget=forms.Textarea(attrs=TEXTAREA),
@@ -74,7 +76,7 @@ class AppealDecideForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("请选择裁定结果")},
     )
-    decision = forms.CharField(
+    decision = TextField(
         label=_("裁定意见"),
         max_length=1000,
         widget=forms.Textarea(attrs=TEXTAREA),
@@ -83,7 +85,7 @@ class AppealDecideForm(forms.Form):
 
 
 class FlagForm(forms.Form):
-    text = forms.CharField(
+    text = TextField(
         label=_("哪里办不成？"),
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -93,7 +95,7 @@ class FlagForm(forms.Form):
 
 
 class FlagAnswerForm(forms.Form):
-    answer = forms.CharField(
+    answer = TextField(
         label=_("答复"),
         max_length=1000,
         widget=forms.Textarea(attrs=TEXTAREA),

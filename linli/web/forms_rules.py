@@ -6,7 +6,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from linli.points.choices import Awarders, Evidence, RuleCategory
+from linli.points.limits import MAX_CAP, MAX_POINTS
 from linli.points.models import CatalogVersion
+from linli.web.fields import BoundedIntegerField, NameField
 from linli.web.forms import NoColonLabels
 
 
@@ -19,7 +21,7 @@ class RuleForm(NoColonLabels, forms.Form):
         required=False,
         empty_label=_("新版本（填写下面的决定）"),
     )
-    decision = forms.CharField(
+    decision = NameField(
         label=_("通过新版本的决定"),
         max_length=300,
         required=False,
@@ -29,16 +31,22 @@ class RuleForm(NoColonLabels, forms.Form):
         label=_("决定日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     key = forms.SlugField(label=_("编号（英文字母、数字）"), max_length=40)
-    name = forms.CharField(label=_("名称"), max_length=60)
+    name = NameField(label=_("名称"), max_length=60)
     category = forms.ChoiceField(label=_("类别"), choices=RuleCategory.choices)
-    description = forms.CharField(label=_("说明"), max_length=300, required=False)
-    points_min = forms.IntegerField(label=_("最低分"), min_value=1)
-    points_max = forms.IntegerField(
-        label=_("最高分（固定分值可不填）"), min_value=1, required=False
+    description = NameField(label=_("说明"), max_length=300, required=False)
+    points_min = BoundedIntegerField(label=_("最低分"), min_value=1, max_value=MAX_POINTS)
+    points_max = BoundedIntegerField(
+        label=_("最高分（固定分值可不填）"), min_value=1, max_value=MAX_POINTS, required=False
     )
-    cap_day = forms.IntegerField(label=_("每人每日上限"), min_value=1, required=False)
-    cap_month = forms.IntegerField(label=_("每人每月上限"), min_value=1, required=False)
-    cap_quarter = forms.IntegerField(label=_("每人每季度上限"), min_value=1, required=False)
+    cap_day = BoundedIntegerField(
+        label=_("每人每日上限"), min_value=1, max_value=MAX_CAP, required=False
+    )
+    cap_month = BoundedIntegerField(
+        label=_("每人每月上限"), min_value=1, max_value=MAX_CAP, required=False
+    )
+    cap_quarter = BoundedIntegerField(
+        label=_("每人每季度上限"), min_value=1, max_value=MAX_CAP, required=False
+    )
     awarders = forms.ChoiceField(label=_("谁可加分"), choices=Awarders.choices)
     evidence = forms.ChoiceField(label=_("所需凭证"), choices=Evidence.choices)
     active_from = forms.DateField(

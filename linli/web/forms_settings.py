@@ -9,9 +9,11 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.text import SMALLINT_MAX
 from linli.matters.models import MatterSettings
 from linli.matters.services.community_settings import MAX_NOTE, RANGES
 
+from .fields import BoundedIntegerField, NameField
 from .forms import NoColonLabels
 
 HELP = {
@@ -26,15 +28,15 @@ HELP = {
 
 
 class MatterSettingsForm(NoColonLabels, forms.Form):
-    quorum_percent = forms.IntegerField()
+    quorum_percent = BoundedIntegerField(max_value=SMALLINT_MAX)
     secret_ballot = forms.BooleanField(required=False)
-    consultation_days = forms.IntegerField()
-    help_days = forms.IntegerField()
-    suggestion_days = forms.IntegerField()
-    complaint_days = forms.IntegerField()
-    rectification_days = forms.IntegerField()
-    flag_days = forms.IntegerField()
-    reminder_days = forms.IntegerField()
+    consultation_days = BoundedIntegerField(max_value=SMALLINT_MAX)
+    help_days = BoundedIntegerField(max_value=SMALLINT_MAX)
+    suggestion_days = BoundedIntegerField(max_value=SMALLINT_MAX)
+    complaint_days = BoundedIntegerField(max_value=SMALLINT_MAX)
+    rectification_days = BoundedIntegerField(max_value=SMALLINT_MAX)
+    flag_days = BoundedIntegerField(max_value=SMALLINT_MAX)
+    reminder_days = BoundedIntegerField(max_value=SMALLINT_MAX)
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -64,7 +66,7 @@ class CalendarDayForm(NoColonLabels, forms.Form):
         widget=forms.RadioSelect,
         initial=OFF,
     )
-    note = forms.CharField(
+    note = NameField(
         label=_("说明"),
         required=False,
         max_length=MAX_NOTE,

@@ -9,15 +9,17 @@ from django.http import Http404, HttpRequest
 from linli.places.models import Place
 from linli.points.selectors import communities_for
 
+from .params import query_int
+
 
 def community_from_request(
     request: HttpRequest, action: str, *, from_lower_grants: bool = False
 ) -> tuple[Place, QuerySet[Place]]:
     communities = communities_for(request.user, action, from_lower_grants=from_lower_grants)
-    wanted = request.GET.get("community") or request.POST.get("community") or ""
+    wanted = query_int(request.GET, "community") or query_int(request.POST, "community")
     community = None
-    if wanted.isdigit():
-        community = communities.filter(pk=int(wanted)).first()
+    if wanted is not None:
+        community = communities.filter(pk=wanted).first()
         if community is None:
             raise Http404
     community = community or communities.first()

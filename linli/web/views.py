@@ -39,6 +39,7 @@ from linli.points.selectors import proposals_for_actor, resident_balance
 
 from .forms import PhoneLoginForm, ResidentForm
 from .middleware import set_preference_cookies
+from .params import query_int, query_text
 from .redirects import safe_next
 
 
@@ -205,15 +206,15 @@ def place_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def resident_list(request: HttpRequest) -> HttpResponse:
     if not policies.can_anywhere(request.user, Action.RESIDENT_VIEW):
         raise Http404
-    query = request.GET.get("q", "").strip()[:40]
+    query = query_text(request.GET, "q", limit=40)
     group = request.GET.get("group", "")
     if group not in ResidentGroup.values:
         group = ""
     place = None
-    place_id = request.GET.get("place", "")
-    if place_id.isdigit():
+    place_id = query_int(request.GET, "place")
+    if place_id is not None:
         try:
-            place = selectors.place_get_for_actor(request.user, int(place_id))
+            place = selectors.place_get_for_actor(request.user, place_id)
         except NotFound as exc:
             raise Http404 from exc
     qs = selectors.resident_list(request.user, query=query, place=place, group=group)

@@ -23,7 +23,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -40,6 +40,7 @@ from linli.activities.tokens import TokenRejected, check_token, make_token, scan
 from linli.core.errors import DomainError, NotFound, ValidationFailed
 from linli.core.masking import mask_name
 from linli.core.quarters import CHINA
+from linli.core.text import parse_int
 from linli.people.models import Resident
 from linli.people.selectors import resident_search_q
 from linli.places.models import Place
@@ -55,6 +56,7 @@ from .forms_activities import (
     SettleForm,
 )
 from .middleware import PERMISSIONS_POLICY, permissions_policy_with
+from .params import query_date, query_int, query_text
 
 SCAN_SESSION_KEY = "linli_activity_scan"
 
@@ -169,9 +171,9 @@ def activity_new(request: HttpRequest) -> HttpResponse:
         "day": timezone.localdate() + dt.timedelta(days=1),
         "checkin_radius_m": RADIUS_DEFAULT_M,
     }
-    team_id = request.GET.get("team", "")
-    if team_id.isdigit() and any(t.pk == int(team_id) for t in teams):
-        initial["team"] = int(team_id)
+    team_id = query_int(request.GET, "team")
+    if team_id is not None and any(t.pk == team_id for t in teams):
+        initial["team"] = team_id
     elif not staff and teams:
         initial["team"] = teams[0].pk
     form = ActivityForm(
@@ -376,7 +378,7 @@ def activity_organise(request: HttpRequest, pk: int) -> HttpResponse:
     rows = selectors.attendance_sheet(activity)
     pending = [s for s in selectors.signups_of(activity) if s.status == SignupStatus.PENDING]
     waiting = [s for s in selectors.signups_of(activity) if s.status == SignupStatus.WAITING]
-    query = request.GET.get("q", "").strip()[:20]
+    query = query_text(request.GET, "q", limit=20)
     found: list[Resident] = []
     if query and activity.status == ActivityStatus.OPEN:
         found = _signup_candidates(user, activity, query)
@@ -464,7 +466,7 @@ def activity_qr(request: HttpRequest, pk: int, direction: str) -> HttpResponse:
 def _resident_of(activity: Activity, raw: str) -> Resident:
     resident = (
         Resident.objects.select_related("household")
-        .filter(pk=int(raw) if raw.isdigit() else 0, household__community_id=activity.community_id)
+        .filter(pk=parse_int(raw) or 0, household__community_id=activity.community_id)
         .first()
     )
     if resident is None:
@@ -962,9 +964,7 @@ def _records_community(request: HttpRequest) -> tuple[Place, list[Place]]:
 
 
 def _period(request: HttpRequest) -> tuple[dt.date | None, dt.date | None]:
-    return parse_date(request.GET.get("start", "") or ""), parse_date(
-        request.GET.get("end", "") or ""
-    )
+    return query_date(request.GET, "start"), query_date(request.GET, "end")
 
 
 @login_required

@@ -36,6 +36,7 @@ from linli.matters.selectors_boards import (
 )
 from linli.people.models import Department
 from linli.web.forms_boards import CUSTOM, BoardFilterForm, preset_choices
+from linli.web.params import query_int
 
 
 def age_labels() -> dict[str, str]:
@@ -76,12 +77,12 @@ def _today() -> dt.date:
 
 
 def _id_param(request: HttpRequest, name: str) -> int | None:
-    raw = request.GET.get(name, "").strip()
-    if not raw:
+    if not request.GET.get(name, "").strip():
         return None
-    if not raw.isdigit():
+    found = query_int(request.GET, name)
+    if found is None:
         raise Http404
-    return int(raw)
+    return found
 
 
 def _switch_links(request: HttpRequest, scope: BoardScope) -> list[dict[str, str]]:

@@ -28,6 +28,8 @@ from linli.people.selectors_imports import (
 from linli.people.services import imports as import_services
 from linli.places.models import Place
 
+from .params import query_int
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_ROWS = 50
 SHOWN_ERRORS = 500
@@ -142,12 +144,12 @@ def resident_export(request: HttpRequest) -> HttpResponse:
     if not policies.can_anywhere(request.user, Action.RESIDENT_EXPORT):
         raise Http404
     place = None
-    place_id = request.GET.get("place", "")
-    if place_id:
-        if not place_id.isdigit():
+    if request.GET.get("place", ""):
+        place_id = query_int(request.GET, "place")
+        if place_id is None:
             raise Http404
         try:
-            place = selectors.place_get_for_actor(request.user, int(place_id))
+            place = selectors.place_get_for_actor(request.user, place_id)
         except NotFound as exc:
             raise Http404 from exc
     try:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from linli.core.errors import DomainError, NotFound
 from linli.core.masking import mask_name
+from linli.core.text import parse_int
 from linli.matters import policies, selectors, services, workflows
 from linli.matters.choices import (
     OPEN_STATES,
@@ -36,6 +37,7 @@ from linli.places.models import Place
 from linli.web.files import serve_stored
 
 from .middleware import allow_features
+from .params import query_text
 
 # Steps with a button on the matter page (the rest come with meetings, referrals, ratings).
 BUTTONS = [
@@ -173,8 +175,8 @@ def matter_new(request: HttpRequest) -> HttpResponse:
                 raise DomainError(_("请选择楼栋或小区"))
             if data.get("source") not in dict(sources):
                 raise DomainError(_("来源不正确"))
-            backers_raw = data.get("backers") or "1"
-            if not backers_raw.isdigit():
+            backers = parse_int(data.get("backers") or "1")
+            if backers is None:
                 raise DomainError(_("附议居民数必须是正整数"))
             matter = services.matter_raise(
                 actor=request.user,
@@ -184,7 +186,7 @@ def matter_new(request: HttpRequest) -> HttpResponse:
                 description=data.get("description", ""),
                 source=data["source"],
                 on_behalf_of_name=data.get("on_behalf_of_name", ""),
-                backers=int(backers_raw),
+                backers=backers,
                 latitude=_decimal(data.get("latitude", "")),
                 longitude=_decimal(data.get("longitude", "")),
                 photos=request.FILES.getlist("photos"),
@@ -323,7 +325,7 @@ def matter_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         elif action == MatterAction.MERGE:
             into = (
                 selectors.matters_visible(user)
-                .filter(case_number=request.POST.get("into", "").strip())
+                .filter(case_number=query_text(request.POST, "into", limit=40))
                 .first()
             )
             if into is None:
@@ -385,10 +387,10 @@ def referral_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         if action == "answer":
             services.referral_answer(actor=user, referral=referral, answer=text)
         elif action == "extend":
-            days = request.POST.get("days", "").strip()
-            if not days.isdigit():
+            days = parse_int(request.POST.get("days", ""))
+            if days is None:
                 raise DomainError(_("延期天数必须是正整数"))
-            services.referral_extend(actor=user, referral=referral, reason=text, days=int(days))
+            services.referral_extend(actor=user, referral=referral, reason=text, days=days)
         elif action == "return":
             services.referral_return(actor=user, referral=referral, reason=text)
         else:

@@ -40,6 +40,7 @@ from linli.places.models import Place
 from linli.points.models import CatalogVersion
 
 from .forms_meetings import DecideForm, MeetingForm, MinutesForm, MotionForm, ReasonForm
+from .params import query_int
 from .redirects import safe_next
 
 
@@ -119,8 +120,8 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
         raise Http404
     qs_compounds = Place.objects.filter(pk__in=[c.pk for c in compounds]).order_by("name", "id")
     matters = _held_matters(compounds)
-    wanted = request.GET.get("compound", "")
-    initial = {"compound": int(wanted)} if wanted.isdigit() else {}
+    wanted = query_int(request.GET, "compound")
+    initial = {"compound": wanted} if wanted is not None else {}
     form = MeetingForm(
         request.POST or None, compounds=qs_compounds, matters=matters, initial=initial
     )
@@ -301,8 +302,8 @@ def meeting_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def meeting_agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Put a matter on the agenda (from the meeting's page or the matter's page)."""
     meeting = _get(request, pk)
-    raw = request.POST.get("matter", "")
-    matter = matters_visible(request.user).filter(pk=int(raw)).first() if raw.isdigit() else None
+    matter_id = query_int(request.POST, "matter")
+    matter = matters_visible(request.user).filter(pk=matter_id).first() if matter_id else None
     if matter is None:
         messages.error(request, _("请选择事项"))
     else:
@@ -450,10 +451,10 @@ def meeting_vote(request: HttpRequest, pk: int) -> HttpResponse:
         m.voted = cast is not None  # type: ignore[attr-defined]
         m.my_choice = VoteChoice(cast.choice).label if cast is not None and cast.choice else ""  # type: ignore[attr-defined]
     confirm = None
-    raw_motion, raw_choice = request.GET.get("motion", ""), request.GET.get("choice", "")
-    if raw_motion.isdigit() and raw_choice in VoteChoice.values:
+    motion_id, raw_choice = query_int(request.GET, "motion"), request.GET.get("choice", "")
+    if motion_id is not None and raw_choice in VoteChoice.values:
         confirm = next(
-            (m for m in motions if m.pk == int(raw_motion) and m.state == MotionState.OPEN), None
+            (m for m in motions if m.pk == motion_id and m.state == MotionState.OPEN), None
         )
     return render(
         request,
@@ -483,7 +484,7 @@ def meeting_vote_cast(request: HttpRequest, pk: int, motion: int) -> HttpRespons
     raw_member = request.POST.get("member", "")
     if raw_member:
         member = MeetingMember.objects.filter(
-            pk=int(raw_member) if raw_member.isdigit() else 0, meeting_id=meeting.pk
+            pk=query_int(request.POST, "member") or 0, meeting_id=meeting.pk
         ).first()
         if member is None:
             raise Http404

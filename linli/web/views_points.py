@@ -4,7 +4,6 @@ points.services; outside one's places is 404."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -44,6 +43,7 @@ from .files import serve_stored
 from .forms import add_domain_error
 from .forms_points import AwardForm, RejectForm, ReverseForm
 from .forms_rules import RuleForm
+from .params import query_date, query_int, query_text
 from .scoping import community_from_request
 
 
@@ -96,10 +96,10 @@ def points_award_view(request: HttpRequest) -> HttpResponse:
     rules = _award_rules(request.user, community)
     form = AwardForm(request.POST or None, request.FILES or None, rules=rules)
     resident = None
-    resident_id = request.POST.get("resident") or request.GET.get("resident") or ""
-    if resident_id.isdigit():
+    resident_id = query_int(request.POST, "resident") or query_int(request.GET, "resident")
+    if resident_id is not None:
         try:
-            resident = people_selectors.resident_get_for_actor(request.user, int(resident_id))
+            resident = people_selectors.resident_get_for_actor(request.user, resident_id)
         except NotFound as exc:
             raise Http404 from exc
     if request.method == "POST" and form.is_valid():
@@ -155,7 +155,7 @@ def points_award_search(request: HttpRequest) -> HttpResponse:
         or policies.can_anywhere(request.user, PointsAction.PROPOSE)
     ):
         raise Http404
-    query = request.GET.get("q", "").strip()[:40]
+    query = query_text(request.GET, "q", limit=40)
     residents = people_selectors.resident_list(request.user, query=query)[:10] if query else []
     return render(request, "web/points_award.html#search", {"residents": residents, "query": query})
 
@@ -237,11 +237,11 @@ def points_rules(request: HttpRequest) -> HttpResponse:
     ids = set(communities.values_list("pk", flat=True))
     if resident is not None and resident.household.community_id:
         ids.add(resident.household.community_id)
-    wanted = request.GET.get("community", "")
-    if wanted.isdigit():
-        if int(wanted) not in ids:
+    wanted = query_int(request.GET, "community")
+    if wanted is not None:
+        if wanted not in ids:
             raise Http404
-        community_id = int(wanted)
+        community_id = wanted
     elif ids:
         community_id = min(ids)
     else:
@@ -330,13 +330,6 @@ def points_rule_revise(request: HttpRequest, pk: int) -> HttpResponse:
     return _rule_form_page(request, community, rule)
 
 
-def _date(raw: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
-
-
 @login_required
 def points_ledger(request: HttpRequest) -> HttpResponse:
     community, communities = community_from_request(
@@ -345,8 +338,8 @@ def points_ledger(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     if kind not in PostingKind.values:
         kind = ""
-    start, end = _date(request.GET.get("start", "")), _date(request.GET.get("end", ""))
-    query = request.GET.get("q", "").strip()[:40]
+    start, end = query_date(request.GET, "start"), query_date(request.GET, "end")
+    query = query_text(request.GET, "q", limit=40)
     postings = selectors.ledger_postings(
         request.user, community, kind=kind, start=start, end=end, query=query
     )

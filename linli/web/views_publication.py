@@ -37,6 +37,7 @@ from linli.places.models import Place
 from linli.points import policies
 from linli.points import selectors_publication as sel
 from linli.points.choices import AwardStatus, ObjectionStatus, PublicationStatus, RuleCategory
+from linli.points.limits import MAX_POINTS
 from linli.points.models import Award, Objection, Publication, PublicationLine, Rule
 from linli.points.pdf_publication import publication_pdf, quarter_label
 from linli.points.policies import PointsAction
@@ -52,6 +53,8 @@ from linli.points.services.publication import (
     publication_republish,
     publication_verify,
 )
+
+from .fields import BoundedIntegerField, TextField
 
 LINES_PER_PAGE = 100
 
@@ -166,7 +169,7 @@ def publication_public(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class ObjectionForm(forms.Form):
-    reason = forms.CharField(
+    reason = TextField(
         label=gettext_lazy("异议理由"),
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -320,7 +323,7 @@ def publication_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 
 class CreateForm(forms.Form):
     community = forms.ModelChoiceField(queryset=Place.objects.none(), label=gettext_lazy("社区"))
-    year = forms.IntegerField(label=gettext_lazy("年"), min_value=2000, max_value=2100)
+    year = BoundedIntegerField(label=gettext_lazy("年"), min_value=2000, max_value=2100)
     quarter = forms.TypedChoiceField(
         label=gettext_lazy("季度"),
         choices=[(n, n) for n in range(1, 5)],
@@ -448,7 +451,7 @@ class SettleForm(forms.Form):
         coerce=lambda v: v == "1",
         widget=forms.RadioSelect,
     )
-    response = forms.CharField(
+    response = TextField(
         label=gettext_lazy("处理意见"), max_length=300, widget=forms.Textarea(attrs={"rows": 2})
     )
     reverse_award = forms.ModelChoiceField(
@@ -459,7 +462,9 @@ class SettleForm(forms.Form):
     rule = forms.ModelChoiceField(
         queryset=Rule.objects.none(), required=False, label=gettext_lazy("补加：规则")
     )
-    points = forms.IntegerField(required=False, min_value=1, label=gettext_lazy("补加：分值"))
+    points = BoundedIntegerField(
+        required=False, min_value=1, max_value=MAX_POINTS, label=gettext_lazy("补加：分值")
+    )
     occurred_on = forms.DateField(
         required=False,
         label=gettext_lazy("补加：发生日期"),

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from linli.core.errors import DomainError, NotFound, ValidationFailed
+from linli.core.text import parse_int
 from linli.core.workdays import FIRST_COVERED_YEAR, LAST_COVERED_YEAR, covered
 from linli.matters.selectors import matter_settings_for
 from linli.matters.services.community_settings import (
@@ -36,6 +37,7 @@ from linli.places.models import Place
 from linli.places.models.place import within_any_q
 
 from .forms_settings import CalendarDayForm, MatterSettingsForm
+from .params import query_int
 
 
 def _communities(user: object, roles: Iterable[str]) -> QuerySet[Place]:
@@ -49,10 +51,10 @@ def _communities(user: object, roles: Iterable[str]) -> QuerySet[Place]:
 
 def _community(request: HttpRequest, roles: Iterable[str]) -> tuple[Place, QuerySet[Place]]:
     communities = _communities(request.user, roles)
-    wanted = request.GET.get("community") or request.POST.get("community") or ""
+    wanted = query_int(request.GET, "community") or query_int(request.POST, "community")
     community = None
-    if wanted.isdigit():
-        community = communities.filter(pk=int(wanted)).first()
+    if wanted is not None:
+        community = communities.filter(pk=wanted).first()
         if community is None:
             raise Http404
     community = community or communities.first()
@@ -103,10 +105,10 @@ def matter_settings(request: HttpRequest) -> HttpResponse:
 
 
 def _year(raw: str | None) -> int:
-    today = timezone.localdate()
-    if raw and raw.isdigit() and 2000 <= int(raw) <= 2100:
-        return int(raw)
-    return today.year
+    year = parse_int(raw or "")
+    if year is not None and 2000 <= year <= 2100:
+        return year
+    return timezone.localdate().year
 
 
 @require_http_methods(["GET", "POST"])

@@ -35,12 +35,15 @@ from linli.places.models.place import within_any_q
 from linli.points import policies
 from linli.points import selectors_shop as shop_selectors
 from linli.points.choices import OrderStatus, RewardKind, SponsorKind
+from linli.points.limits import MAX_PER_RESIDENT, MAX_POINTS, MAX_QUANTITY, MAX_STOCK
 from linli.points.models import Order, Reward, Sponsor
 from linli.points.policies import PointsAction
 from linli.points.selectors import communities_for, resident_balance
 from linli.points.services import shop
 
+from .fields import BoundedIntegerField, NameField, TextField
 from .forms import NoColonLabels, add_domain_error
+from .params import query_int, query_text
 from .redirects import safe_next
 from .scoping import community_from_request
 
@@ -48,8 +51,10 @@ from .scoping import community_from_request
 
 
 class RedeemForm(NoColonLabels, forms.Form):
-    quantity = forms.IntegerField(label=gettext_lazy("数量"), min_value=1, max_value=99, initial=1)
-    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=120)
+    quantity = BoundedIntegerField(
+        label=gettext_lazy("数量"), min_value=1, max_value=MAX_QUANTITY, initial=1
+    )
+    idempotency_key = NameField(widget=forms.HiddenInput, max_length=120)
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -59,18 +64,19 @@ class RedeemForm(NoColonLabels, forms.Form):
 
 class RewardForm(NoColonLabels, forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=RewardKind.choices)
-    name = forms.CharField(label=gettext_lazy("名称"), max_length=60)
-    description = forms.CharField(
+    name = NameField(label=gettext_lazy("名称"), max_length=60)
+    description = TextField(
         label=gettext_lazy("说明"),
         max_length=300,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    price = forms.IntegerField(label=gettext_lazy("所需积分"), min_value=1)
-    stock = forms.IntegerField(label=gettext_lazy("库存/名额"), min_value=0)
-    per_resident_limit = forms.IntegerField(
+    price = BoundedIntegerField(label=gettext_lazy("所需积分"), min_value=1, max_value=MAX_POINTS)
+    stock = BoundedIntegerField(label=gettext_lazy("库存/名额"), min_value=0, max_value=MAX_STOCK)
+    per_resident_limit = BoundedIntegerField(
         label=gettext_lazy("每人每季度限兑"),
         min_value=1,
+        max_value=MAX_PER_RESIDENT,
         required=False,
         help_text=gettext_lazy("留空表示不限"),
     )
@@ -90,11 +96,11 @@ class RewardForm(NoColonLabels, forms.Form):
 
 
 class SponsorForm(NoColonLabels, forms.Form):
-    name = forms.CharField(label=gettext_lazy("名称"), max_length=80)
+    name = NameField(label=gettext_lazy("名称"), max_length=80)
     kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=SponsorKind.choices)
-    contact_name = forms.CharField(label=gettext_lazy("联系人"), max_length=32, required=False)
-    contact_phone = forms.CharField(label=gettext_lazy("联系电话"), max_length=20, required=False)
-    address = forms.CharField(label=gettext_lazy("地址"), max_length=120, required=False)
+    contact_name = NameField(label=gettext_lazy("联系人"), max_length=32, required=False)
+    contact_phone = NameField(label=gettext_lazy("联系电话"), max_length=20, required=False)
+    address = NameField(label=gettext_lazy("地址"), max_length=120, required=False)
     user = forms.ModelChoiceField(
         label=gettext_lazy("商家账号"),
         queryset=User.objects.none(),
@@ -113,11 +119,11 @@ class SponsorForm(NoColonLabels, forms.Form):
 
 
 class PledgeForm(NoColonLabels, forms.Form):
-    year = forms.IntegerField(label=gettext_lazy("年"), min_value=2000, max_value=2100)
+    year = BoundedIntegerField(label=gettext_lazy("年"), min_value=2000, max_value=2100)
     quarter = forms.TypedChoiceField(
         label=gettext_lazy("季度"), choices=[(i, i) for i in range(1, 5)], coerce=int
     )
-    description = forms.CharField(label=gettext_lazy("赞助内容"), max_length=200)
+    description = NameField(label=gettext_lazy("赞助内容"), max_length=200)
     value_yuan = forms.DecimalField(
         label=gettext_lazy("折合金额（元）"), min_value=0, max_digits=10, decimal_places=2
     )
@@ -128,13 +134,13 @@ class PledgeForm(NoColonLabels, forms.Form):
 
 def _resident_for_staff(request: HttpRequest) -> Resident | None:
     """The resident named by ``?for=`` if the user manages orders at their place (else 404)."""
-    raw = request.GET.get("for", "")
-    if not raw:
+    if not request.GET.get("for", ""):
         return None
-    if not raw.isdigit():
+    resident_id = query_int(request.GET, "for")
+    if resident_id is None:
         raise Http404
     resident = (
-        Resident.objects.filter(pk=int(raw), moved_out__isnull=True)
+        Resident.objects.filter(pk=resident_id, moved_out__isnull=True)
         .select_related("household")
         .first()
     )
@@ -151,7 +157,7 @@ def shop_redeem_for(request: HttpRequest) -> HttpResponse:
     them; the redeem page then posts on their behalf."""
     if not policies.can_anywhere(request.user, PointsAction.ORDER_MANAGE):
         raise Http404
-    query = request.GET.get("q", "").strip()[:40]
+    query = query_text(request.GET, "q", limit=40)
     resident = _resident_for_staff(request)
     residents = (
         people_selectors.resident_list(request.user, query=query).filter(
@@ -217,14 +223,14 @@ def shop_home(request: HttpRequest) -> HttpResponse:
     """The shop of the resident's community (or, for staff, of one of theirs)."""
     resident = _own_resident(request)
     staff_communities = communities_for(request.user, PointsAction.ORDER_MANAGE)
-    wanted = request.GET.get("community", "")
-    if wanted.isdigit():
-        community = staff_communities.filter(pk=int(wanted)).first()
+    wanted = query_int(request.GET, "community")
+    if wanted is not None:
+        community = staff_communities.filter(pk=wanted).first()
         if community is None and not (
-            resident is not None and resident.household.community_id == int(wanted)
+            resident is not None and resident.household.community_id == wanted
         ):
             raise Http404
-        community = community or Place.objects.get(pk=int(wanted))
+        community = community or Place.objects.get(pk=wanted)
     elif resident is not None and resident.household.community_id:
         community = Place.objects.get(pk=resident.household.community_id)
     else:
@@ -393,9 +399,8 @@ def shop_orders(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in OrderStatus.values:
         status = ""
-    reward_raw = request.GET.get("reward", "")
-    reward_id = int(reward_raw) if reward_raw.isdigit() else None
-    query = request.GET.get("q", "").strip()[:40]
+    reward_id = query_int(request.GET, "reward")
+    query = query_text(request.GET, "q", limit=40)
     orders = shop_selectors.orders_for_staff(
         request.user, community, status=status, reward_id=reward_id, query=query
     )
@@ -681,9 +686,8 @@ def shop_thanks(request: HttpRequest, community_pk: int) -> HttpResponse:
     if community is None:
         raise Http404
     current = quarter_of(local_date(timezone.now()))
-    year_raw, quarter_raw = request.GET.get("year", ""), request.GET.get("quarter", "")
-    year = int(year_raw) if year_raw.isdigit() and 2000 <= int(year_raw) <= 2100 else current.year
-    number = int(quarter_raw) if quarter_raw in ("1", "2", "3", "4") else current.number
+    year = query_int(request.GET, "year", min_value=2000, max_value=2100) or current.year
+    number = query_int(request.GET, "quarter", min_value=1, max_value=4) or current.number
     prev_year, prev_q = (year, number - 1) if number > 1 else (year - 1, 4)
     next_year, next_q = (year, number + 1) if number < 4 else (year + 1, 1)
     return render(

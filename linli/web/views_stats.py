@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core.quarters import CHINA
+from linli.core.text import parse_int
 from linli.places.choices import PlaceKind
 from linli.places.models import Place
 from linli.points import policies
@@ -29,6 +30,7 @@ from linli.points.selectors_stats import (
     year_figures,
     years_with_postings,
 )
+from linli.web.params import query_int
 
 
 def _this_year() -> int:
@@ -53,16 +55,16 @@ def _chart_data(f: YearFigures) -> dict[str, Any]:
 @login_required
 def stats_year(request: HttpRequest) -> HttpResponse:
     communities = communities_for(request.user, PointsAction.LEDGER_VIEW)
-    wanted = request.GET.get("community", "")
-    if wanted:
-        community = communities.filter(pk=int(wanted)).first() if wanted.isdigit() else None
+    if request.GET.get("community", ""):
+        wanted = query_int(request.GET, "community")
+        community = communities.filter(pk=wanted).first() if wanted is not None else None
     else:
         community = communities.first()
     if community is None or not policies.can(request.user, PointsAction.LEDGER_VIEW, community):
         raise Http404
     years = years_with_postings(community)
-    raw_year = request.GET.get("year", "")
-    year = int(raw_year) if raw_year.isdigit() else _this_year()
+    asked = parse_int(request.GET.get("year", ""))
+    year = asked if asked is not None else _this_year()
     if year not in years:
         raise Http404
     figures = year_figures(community=community, year=year)

@@ -5,8 +5,12 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.text import int_bounds
+from linli.points.limits import MAX_POINTS
+
 from ..choices import ACTIVE_SIGNUPS, ActivityStatus, PointsBasis, SignupStatus
 from ..geo import RADIUS_MAX_M, RADIUS_MIN_M
+from ..limits import MAX_CAPACITY, MAX_SIGNIN_OPEN_MINUTES
 
 DEFAULT_MIN_SHARE = 60
 DEFAULT_SIGNIN_OPEN_MINUTES = 30
@@ -21,11 +25,13 @@ class ActivitySettings(models.Model):
     min_share_percent = models.PositiveSmallIntegerField(
         _("计入时长的最低出勤比例（%）"),
         default=DEFAULT_MIN_SHARE,
+        validators=int_bounds(1, 100),
         help_text=_("签到到签退的时长不少于活动时长的这一比例，才算参加"),
     )
     signin_open_minutes = models.PositiveSmallIntegerField(
         _("提前签到（分钟）"),
         default=DEFAULT_SIGNIN_OPEN_MINUTES,
+        validators=int_bounds(0, MAX_SIGNIN_OPEN_MINUTES),
         help_text=_("活动开始前多少分钟可以扫码签到"),
     )
     updated_at = models.DateTimeField(auto_now=True)
@@ -66,7 +72,7 @@ class ActivityFields(models.Model):
     )
     title = models.CharField(_("活动名称"), max_length=80)
     description = models.CharField(_("活动内容"), max_length=500, blank=True)
-    capacity = models.PositiveIntegerField(_("名额"))
+    capacity = models.PositiveIntegerField(_("名额"), validators=int_bounds(1, MAX_CAPACITY))
     team_only = models.BooleanField(_("仅限队员报名"), default=False)
     signup_required = models.BooleanField(_("须先报名才能签到"), default=True)
     needs_approval = models.BooleanField(_("报名须组织者审核"), default=False)
@@ -85,7 +91,10 @@ class ActivityFields(models.Model):
         default=PointsBasis.PER_ACTIVITY,
     )
     points = models.PositiveIntegerField(
-        _("分值"), default=0, help_text=_("按次计分：每次的分值；按小时计分：每小时的分值")
+        _("分值"),
+        default=0,
+        help_text=_("按次计分：每次的分值；按小时计分：每小时的分值"),
+        validators=int_bounds(0, MAX_POINTS),
     )
     organiser = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -148,7 +157,9 @@ class ActivitySeries(ActivityFields):
     """A weekly activity (every Tuesday evening's patrol): the occurrences between
     ``first_date`` and ``last_date`` are generated from it, once each."""
 
-    weekday = models.PositiveSmallIntegerField(_("星期"), help_text=_("0 = 星期一 … 6 = 星期日"))
+    weekday = models.PositiveSmallIntegerField(
+        _("星期"), help_text=_("0 = 星期一 … 6 = 星期日"), validators=int_bounds(0, 6)
+    )
     start_time = models.TimeField(_("开始时间"))
     end_time = models.TimeField(_("结束时间"))
     first_date = models.DateField(_("第一次"))

@@ -5,7 +5,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.text import int_bounds
+
 from ..choices import CorrectionStatus, HoursKind
+from ..limits import MAX_HALF_HOURS
 
 
 class ServiceHours(models.Model):
@@ -42,7 +45,9 @@ class ServiceHours(models.Model):
     )
     served_on = models.DateField(_("服务日期"))
     title = models.CharField(_("服务内容"), max_length=120)
-    half_hours = models.IntegerField(_("时长（半小时）"))
+    half_hours = models.IntegerField(
+        _("时长（半小时）"), validators=int_bounds(-MAX_HALF_HOURS, MAX_HALF_HOURS)
+    )
     manual = models.BooleanField(_("代签"), default=False)
     evidence_note = models.CharField(_("凭证说明"), max_length=300, blank=True)
     evidence_file = models.FileField(

@@ -25,12 +25,12 @@ from linli.points.models import Rule
 from .. import policies
 from ..choices import ACTIVE_SIGNUPS, ACTIVITY_RULE_CATEGORIES, ActivityStatus, PointsBasis
 from ..geo import clean_checkin
+from ..limits import MAX_CAPACITY
 from ..locks import lock_activity
 from ..models import Activity, ActivitySeries, ActivitySettings
 from ..policies import ActivityAction
 from ._common import clean_text, user_or_none
 
-MAX_CAPACITY = 1000
 MAX_HOURS = 12
 MAX_SERIES_DAYS = 366
 PLACE_KINDS = (PlaceKind.COMMUNITY, PlaceKind.COMPOUND, PlaceKind.BUILDING)
@@ -174,7 +174,7 @@ def _clean(
     if team_only and team is None:
         raise ValidationFailed(_("“仅限队员报名”需要先选择队伍"))
     title = clean_text(title, limit=80, required=_("请填写活动名称"))
-    description = clean_text(description, limit=500)
+    description = clean_text(description, limit=500, multiline=True, label=_("活动内容"))
     if isinstance(capacity, bool) or not isinstance(capacity, int):
         raise ValidationFailed(_("名额必须是正整数"))
     if not 1 <= capacity <= MAX_CAPACITY:

@@ -25,12 +25,12 @@ from linli.places.models import Place
 from .. import policies, selectors
 from ..choices import CorrectionStatus, HoursKind
 from ..hours import format_hours
+from ..limits import MAX_HALF_HOURS
 from ..locks import lock_correction
 from ..models import Activity, Certificate, Correction, ServiceHours
 from ..policies import ActivityAction
 from ._common import clean_text, user_or_none
 
-MAX_HALF_HOURS = 48  # one line: at most a day (24 hours)
 MAX_OPEN_CORRECTIONS = 5
 
 
@@ -160,7 +160,12 @@ def correction_request(
         if activity.community_id != resident.household.community_id:
             raise NotFound(_("找不到该活动"))
         resident = policies.own_resident_in(actor, activity.community_id) or resident
-    text = clean_text(text, limit=500, required=_("请写明哪里需要更正（日期、活动、应有的时长）"))
+    text = clean_text(
+        text,
+        limit=500,
+        required=_("请写明哪里需要更正（日期、活动、应有的时长）"),
+        multiline=True,
+    )
     with transaction.atomic(durable=True):
         open_count = (
             Correction.objects.select_for_update()

@@ -5,7 +5,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ..choices import MatterKind, MatterLevel, MatterSource, MatterState
+from linli.core.text import int_bounds
+
+from ..choices import MAX_BACKERS, MatterKind, MatterLevel, MatterSource, MatterState
 
 
 class MatterSequence(models.Model):
@@ -37,9 +39,21 @@ class Matter(models.Model):
     kind = models.CharField(_("类型"), max_length=16, choices=MatterKind.choices)
     title = models.CharField(_("标题"), max_length=80)
     description = models.TextField(_("内容"), max_length=2000, blank=True)
-    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6, null=True, blank=True)
+    latitude = models.DecimalField(
+        _("纬度"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=int_bounds(-90, 90),
+    )
     longitude = models.DecimalField(
-        _("经度"), max_digits=9, decimal_places=6, null=True, blank=True
+        _("经度"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=int_bounds(-180, 180),
     )
     source = models.CharField(_("来源"), max_length=16, choices=MatterSource.choices)
     raised_by = models.ForeignKey(
@@ -51,7 +65,9 @@ class Matter(models.Model):
         verbose_name=_("提出人"),
     )
     on_behalf_of_name = models.CharField(_("反映人"), max_length=32, blank=True)
-    backers = models.PositiveIntegerField(_("附议居民数"), default=1)
+    backers = models.PositiveIntegerField(
+        _("附议居民数"), default=1, validators=int_bounds(1, MAX_BACKERS)
+    )
     resident = models.ForeignKey(
         "people.Resident",
         on_delete=models.PROTECT,

@@ -16,6 +16,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.text import int_bounds
+
+from ..choices import SETTINGS_BOUNDS
 from .matter import Matter
 
 
@@ -60,7 +63,10 @@ class Meeting(models.Model):
         _("状态"), max_length=12, choices=MeetingState.choices, default=MeetingState.SCHEDULED
     )
     # Snapshots of the community's settings when the meeting was called.
-    quorum_percent = models.PositiveSmallIntegerField(_("法定人数（超过应到人数的百分比）"))
+    quorum_percent = models.PositiveSmallIntegerField(
+        _("法定人数（超过应到人数的百分比）"),
+        validators=int_bounds(*SETTINGS_BOUNDS["quorum_percent"]),
+    )
     secret_ballot = models.BooleanField(_("无记名投票"))
     minutes = models.TextField(_("会议记录"), blank=True)
     called_by = models.ForeignKey(

@@ -1,8 +1,16 @@
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from ..choices import SETTINGS_BOUNDS
+
+
+def _bounds(name: str) -> list[MinValueValidator | MaxValueValidator]:
+    low, high = SETTINGS_BOUNDS[name]
+    return [MinValueValidator(low), MaxValueValidator(high)]
 
 
 class MatterSettings(models.Model):
@@ -15,19 +23,33 @@ class MatterSettings(models.Model):
     # Deliberation meetings: the quorum is *more than* this percentage of invited members
     # present (50 → "more than half"); ballots secret or open.
     quorum_percent = models.PositiveSmallIntegerField(
-        _("法定人数（超过应到人数的百分比）"), default=50
+        _("法定人数（超过应到人数的百分比）"), default=50, validators=_bounds("quorum_percent")
     )
     secret_ballot = models.BooleanField(_("无记名投票"), default=False)
     # Working days a department has for a referral, by kind.
-    consultation_days = models.PositiveSmallIntegerField(_("咨询办理期限（工作日）"), default=5)
-    help_days = models.PositiveSmallIntegerField(_("求助办理期限（工作日）"), default=10)
-    suggestion_days = models.PositiveSmallIntegerField(_("建议办理期限（工作日）"), default=15)
-    complaint_days = models.PositiveSmallIntegerField(_("投诉办理期限（工作日）"), default=15)
+    consultation_days = models.PositiveSmallIntegerField(
+        _("咨询办理期限（工作日）"), default=5, validators=_bounds("consultation_days")
+    )
+    help_days = models.PositiveSmallIntegerField(
+        _("求助办理期限（工作日）"), default=10, validators=_bounds("help_days")
+    )
+    suggestion_days = models.PositiveSmallIntegerField(
+        _("建议办理期限（工作日）"), default=15, validators=_bounds("suggestion_days")
+    )
+    complaint_days = models.PositiveSmallIntegerField(
+        _("投诉办理期限（工作日）"), default=15, validators=_bounds("complaint_days")
+    )
     # 好差评 and 办不成事.
-    rectification_days = models.PositiveSmallIntegerField(_("整改期限（工作日）"), default=5)
-    flag_days = models.PositiveSmallIntegerField(_("办不成事答复期限（工作日）"), default=5)
+    rectification_days = models.PositiveSmallIntegerField(
+        _("整改期限（工作日）"), default=5, validators=_bounds("rectification_days")
+    )
+    flag_days = models.PositiveSmallIntegerField(
+        _("办不成事答复期限（工作日）"), default=5, validators=_bounds("flag_days")
+    )
     # Notifications: remind this many working days before a due date.
-    reminder_days = models.PositiveSmallIntegerField(_("到期前提醒（工作日）"), default=1)
+    reminder_days = models.PositiveSmallIntegerField(
+        _("到期前提醒（工作日）"), default=1, validators=_bounds("reminder_days")
+    )
 
     class Meta:
         verbose_name = _("事项设置")

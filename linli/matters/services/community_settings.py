@@ -27,11 +27,13 @@ from django.utils.translation import gettext_lazy
 from linli.audit.services import audit_record
 from linli.core.actors import is_system
 from linli.core.errors import Conflict, NotFound, ValidationFailed
+from linli.core.text import clean_text, parse_int
 from linli.people import policies as people_policies
 from linli.people.choices import Role
 from linli.places.choices import PlaceKind
 from linli.places.models import Place
 
+from ..choices import SETTINGS_BOUNDS
 from ..models import CalendarDay, MatterSettings
 from ..selectors import calendar_for
 
@@ -42,23 +44,22 @@ MAX_NOTE = 100
 # field → (lowest, highest, what the error says). Quorum: the law asks for more than half
 # (城市居民委员会组织法), so a community may ask for more, never less. Rectification: local
 # rules range from 2 to 15 working days.
+_MESSAGES: dict[str, Any] = {
+    "quorum_percent": gettext_lazy(
+        "法定人数须在 50% 到 99% 之间（法律要求过半数出席，可以更高，不能更低）"
+    ),
+    "consultation_days": gettext_lazy("咨询办理期限须在 1 到 60 个工作日之间"),
+    "help_days": gettext_lazy("求助办理期限须在 1 到 60 个工作日之间"),
+    "suggestion_days": gettext_lazy("建议办理期限须在 1 到 60 个工作日之间"),
+    "complaint_days": gettext_lazy("投诉办理期限须在 1 到 60 个工作日之间"),
+    "rectification_days": gettext_lazy(
+        "整改期限须在 2 到 15 个工作日之间（各地规定一般为 2 到 15 个工作日）"
+    ),
+    "flag_days": gettext_lazy("办不成事答复期限须在 1 到 30 个工作日之间"),
+    "reminder_days": gettext_lazy("到期前提醒须在 0 到 10 个工作日之间（0 表示不提醒）"),
+}
 RANGES: dict[str, tuple[int, int, Any]] = {
-    "quorum_percent": (
-        50,
-        99,
-        gettext_lazy("法定人数须在 50% 到 99% 之间（法律要求过半数出席，可以更高，不能更低）"),
-    ),
-    "consultation_days": (1, 60, gettext_lazy("咨询办理期限须在 1 到 60 个工作日之间")),
-    "help_days": (1, 60, gettext_lazy("求助办理期限须在 1 到 60 个工作日之间")),
-    "suggestion_days": (1, 60, gettext_lazy("建议办理期限须在 1 到 60 个工作日之间")),
-    "complaint_days": (1, 60, gettext_lazy("投诉办理期限须在 1 到 60 个工作日之间")),
-    "rectification_days": (
-        2,
-        15,
-        gettext_lazy("整改期限须在 2 到 15 个工作日之间（各地规定一般为 2 到 15 个工作日）"),
-    ),
-    "flag_days": (1, 30, gettext_lazy("办不成事答复期限须在 1 到 30 个工作日之间")),
-    "reminder_days": (0, 10, gettext_lazy("到期前提醒须在 0 到 10 个工作日之间（0 表示不提醒）")),
+    name: (low, high, _MESSAGES[name]) for name, (low, high) in SETTINGS_BOUNDS.items()
 }
 DUE_FIELDS = ("consultation_days", "help_days", "suggestion_days", "complaint_days")
 FIELDS = (*RANGES, "secret_ballot")
@@ -91,12 +92,7 @@ def can_edit_global_calendar(actor: Any) -> bool:
 def _int(values: Mapping[str, Any], name: str, errors: dict[str, list[str]]) -> int | None:
     raw = values.get(name)
     low, high, message = RANGES[name]
-    if isinstance(raw, bool):
-        raw = None
-    try:
-        value = int(raw) if raw is not None and str(raw).strip() != "" else None
-    except (TypeError, ValueError):
-        value = None
+    value = parse_int(raw)
     if value is None or not low <= value <= high:
         errors.setdefault(name, []).append(str(message))
         return None
@@ -185,9 +181,7 @@ def calendar_day_add(
         raise ValidationFailed(_("请填写日期"))
     if not 2000 <= day.year <= 2100:
         raise ValidationFailed(_("日期不正确"))
-    note = (note or "").strip()
-    if len(note) > MAX_NOTE:
-        raise ValidationFailed(_("说明太长（不超过 %(n)s 字）") % {"n": MAX_NOTE})
+    note = clean_text(note, limit=MAX_NOTE, label=_("说明"))
     is_workday = bool(is_workday)
     community_id = community.pk if community is not None else None
     with transaction.atomic(durable=True):

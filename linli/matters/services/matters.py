@@ -18,6 +18,7 @@ from linli.audit.services import audit_record
 from linli.core.actors import is_system
 from linli.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from linli.core.quarters import local_date
+from linli.core.text import clean_text
 from linli.core.uploads import (
     MATTER_PHOTO,
     upload_check_many,
@@ -33,6 +34,7 @@ from linli.places.models import Place
 from .. import policies, workflows
 from ..choices import (
     FINISHED_STATES,
+    MAX_BACKERS,
     MatterAction,
     MatterKind,
     MatterLevel,
@@ -50,6 +52,7 @@ MAX_PHOTOS = 9
 MAX_TITLE = 80
 MAX_TEXT = 2000
 MAX_NOTE = 1000
+MAX_NAME = 32
 # States whose entry stamps ``finished_at`` (the age stops counting).
 STOPS_CLOCK = FINISHED_STATES | {S.DONE}
 
@@ -89,13 +92,9 @@ def _follow(matter: Matter, user: Any) -> None:
         MatterFollower.objects.get_or_create(matter=matter, user=user)
 
 
-def _clean_text(value: str, limit: int, message: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationFailed(message)
-    if len(value) > limit:
-        raise ValidationFailed(_("内容太长（不超过 %(n)s 字）") % {"n": limit})
-    return value
+def _clean_text(value: str, limit: int, message: str, *, multiline: bool = True) -> str:
+    """Required text through the shared hygiene (``linli.core.text``)."""
+    return clean_text(value, limit=limit, required=message, multiline=multiline)
 
 
 def _case_number(community: Place, number: int, year: int) -> str:
@@ -333,15 +332,19 @@ def matter_raise(
         raise ValidationFailed(_("来源不正确"))
     if kind not in MatterKind.values:
         raise ValidationFailed(_("请选择类型"))
-    title = _clean_text(title, MAX_TITLE, _("请填写标题"))
-    description = (description or "").strip()
-    if len(description) > MAX_TEXT:
-        raise ValidationFailed(_("内容太长（不超过 %(n)s 字）") % {"n": MAX_TEXT})
-    on_behalf_of_name = (on_behalf_of_name or "").strip()[:32]
-    if not isinstance(backers, int) or isinstance(backers, bool) or not 1 <= backers <= 10000:
+    title = _clean_text(title, MAX_TITLE, _("请填写标题"), multiline=False)
+    description = clean_text(description, limit=MAX_TEXT, multiline=True, label=_("内容"))
+    on_behalf_of_name = clean_text(on_behalf_of_name, limit=MAX_NAME, label=_("代谁反映"))
+    if not isinstance(backers, int) or isinstance(backers, bool) or not 1 <= backers <= MAX_BACKERS:
         raise ValidationFailed(_("附议居民数必须是正整数"))
     for value, low, high in ((latitude, -90, 90), (longitude, -180, 180)):
-        if value is not None and not Decimal(low) <= Decimal(value) <= Decimal(high):
+        if value is None:
+            continue
+        if not (
+            isinstance(value, Decimal | int)
+            and Decimal(value).is_finite()
+            and Decimal(low) <= Decimal(value) <= Decimal(high)
+        ):
             raise ValidationFailed(_("位置不正确"))
     files = upload_check_many(photos, kind=MATTER_PHOTO, limit=MAX_PHOTOS, field="photos")
     now = when or timezone.now()
@@ -424,6 +427,7 @@ def _step(
 ) -> Matter:
     """One transition: policy (see it, act on it in some capacity), then under the row lock:
     the table, the step's own checks, the change, the event and the audit row."""
+    note = clean_text(note, limit=MAX_TEXT, multiline=True)
     seen = matter_get_for_actor(actor, matter.pk)
     if not policies.actor_kinds(actor, seen):
         raise workflows.Forbidden(_("您不能进行此操作"))
@@ -459,7 +463,7 @@ def matter_accept(
 ) -> Matter:
     """The building leader (at building level) or staff take the matter in hand (``when``:
     back-dating for the demo's history)."""
-    return _step(actor=actor, matter=matter, action=A.ACCEPT, note=note.strip(), when=when)
+    return _step(actor=actor, matter=matter, action=A.ACCEPT, note=note, when=when)
 
 
 def matter_settle(*, actor: Any, matter: Matter, note: str) -> Matter:
@@ -504,11 +508,11 @@ def matter_reopen(*, actor: Any, matter: Matter, reason: str) -> Matter:
 
 
 def matter_close(*, actor: Any, matter: Matter, note: str = "") -> Matter:
-    return _step(actor=actor, matter=matter, action=A.CLOSE, note=note.strip())
+    return _step(actor=actor, matter=matter, action=A.CLOSE, note=note)
 
 
 def matter_withdraw(*, actor: Any, matter: Matter, note: str = "") -> Matter:
-    return _step(actor=actor, matter=matter, action=A.WITHDRAW, note=note.strip())
+    return _step(actor=actor, matter=matter, action=A.WITHDRAW, note=note)
 
 
 def matter_decide(
@@ -612,6 +616,7 @@ def matter_award_adopted(*, actor: Any, matter: Matter, points: int | None = Non
 def matter_merge(*, actor: Any, matter: Matter, into: Matter, note: str = "") -> Matter:
     """Staff merge a duplicate into a survivor in the same community: the duplicate points to
     the survivor, its followers follow the survivor, its backers count there."""
+    note = clean_text(note, limit=MAX_NOTE, multiline=True)
     seen = matter_get_for_actor(actor, matter.pk)
     survivor = matter_get_for_actor(actor, into.pk)
     if seen.pk == survivor.pk:

@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from linli.core.quarters import local_date
+from linli.core.text import clean_text
 from linli.notifications.services import notify
 from linli.people.models import GroupMembership
 from linli.places.choices import PlaceKind
@@ -277,10 +278,8 @@ def meeting_call(
         raise ValidationFailed(_("请选择小区"))
     if not policies.can(actor, policies.MatterAction.MANAGE, compound):
         raise NotFound(_("找不到该小区"))
-    title = _clean_text(title, MAX_TITLE, _("请填写会议名称"))
-    location = (location or "").strip()
-    if len(location) > MAX_LOCATION:
-        raise ValidationFailed(_("内容太长（不超过 %(n)s 字）") % {"n": MAX_LOCATION})
+    title = _clean_text(title, MAX_TITLE, _("请填写会议名称"), multiline=False)
+    location = clean_text(location, limit=MAX_LOCATION, label=_("地点"))
     if scheduled_at is None or timezone.is_naive(scheduled_at):
         raise ValidationFailed(_("请填写会议时间"))
     if scheduled_at < now - dt.timedelta(minutes=5):
@@ -533,7 +532,7 @@ def motion_open(
     """Put a question to the vote, on an agenda item or on its own; it may adopt a version of
     the community's points rule catalogue (``catalog_version``)."""
     now = when or timezone.now()
-    text = _clean_text(text, MAX_MOTION, _("请填写表决事项"))
+    text = _clean_text(text, MAX_MOTION, _("请填写表决事项"), multiline=False)
     seen = _staff_meeting(actor, meeting)
     if catalog_version is not None and catalog_version.community_id != seen.community_id:
         raise ValidationFailed(_("只能表决本社区的积分细则版本"))
@@ -876,9 +875,7 @@ def meeting_minutes_save(
     *, actor: Any, meeting: Meeting, minutes: str, when: dt.datetime | None = None
 ) -> Meeting:
     """Write (or correct) the minutes, until the results are published."""
-    minutes = (minutes or "").strip()
-    if len(minutes) > MAX_MINUTES:
-        raise ValidationFailed(_("内容太长（不超过 %(n)s 字）") % {"n": MAX_MINUTES})
+    minutes = clean_text(minutes, limit=MAX_MINUTES, multiline=True, label=_("会议记录"))
     seen = _staff_meeting(actor, meeting)
     with transaction.atomic(durable=True):
         row = _lock_meeting(seen.pk)
@@ -924,9 +921,7 @@ def meeting_close(
     now = when or timezone.now()
     seen = _staff_meeting(actor, meeting)
     if minutes is not None:
-        minutes = minutes.strip()
-        if len(minutes) > MAX_MINUTES:
-            raise ValidationFailed(_("内容太长（不超过 %(n)s 字）") % {"n": MAX_MINUTES})
+        minutes = clean_text(minutes, limit=MAX_MINUTES, multiline=True, label=_("会议记录"))
     with transaction.atomic(durable=True):
         matters = lock_matters(*_pending_matter_ids(seen.pk))
         row = _lock_meeting(seen.pk)

@@ -39,6 +39,7 @@ from linli.audit.services import audit_record
 from linli.core.actors import is_system
 from linli.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from linli.core.quarters import local_date
+from linli.core.text import clean_text, parse_int
 from linli.core.workdays import add_workdays
 from linli.notifications.services import notify
 
@@ -97,13 +98,8 @@ def handler_ids(matter: Matter, rating: Rating) -> list[int]:
 
 
 def _level(value: Any) -> int:
-    if isinstance(value, bool):
-        raise ValidationFailed(_("请选择评价"))
-    try:
-        level = int(value)
-    except (TypeError, ValueError):
-        raise ValidationFailed(_("请选择评价")) from None
-    if level not in RatingLevel.values:
+    level = parse_int(value)
+    if level is None or level not in RatingLevel.values:
         raise ValidationFailed(_("请选择评价"))
     return level
 
@@ -125,9 +121,7 @@ def rating_give(
     actor: the handlers never learn who rated."""
     now = now or timezone.now()
     level = _level(level)
-    comment = (comment or "").strip()
-    if len(comment) > MAX_COMMENT:
-        raise ValidationFailed(_("内容太长（不超过 %(n)s 字）") % {"n": MAX_COMMENT})
+    comment = clean_text(comment, limit=MAX_COMMENT, multiline=True)
     seen = matter_get_for_actor(actor, matter.pk)
     if workflows.RAISER not in policies.actor_kinds(actor, seen):
         raise Forbidden(_("只有提出这件事的居民可以评价"))
@@ -242,9 +236,7 @@ def rectification_done(
     already): RECTIFY (→ done). The rater is asked to rate the rectification (next round)."""
     now = now or timezone.now()
     note = _clean_text(note, MAX_NOTE, _("请说明整改情况"))
-    return_visit = (return_visit or "").strip()
-    if len(return_visit) > MAX_NOTE:
-        raise ValidationFailed(_("内容太长（不超过 %(n)s 字）") % {"n": MAX_NOTE})
+    return_visit = clean_text(return_visit, limit=MAX_NOTE, multiline=True)
     seen, found = _rectification(actor, rectification)
     if not rectifier_kinds(actor, seen, found):
         raise Forbidden(_("只有社区工作人员或承办部门可以整改"))

@@ -22,6 +22,7 @@ from linli.audit.services import audit_record
 from linli.core.actors import is_system
 from linli.core.errors import Conflict, NotFound, ValidationFailed
 from linli.core.quarters import local_date
+from linli.core.text import clean_text
 from linli.core.workdays import WorkdayCalendar, add_workdays
 from linli.people.models import Department
 
@@ -147,9 +148,7 @@ def matter_refer(
         raise ValidationFailed(_("牵头部门必须是转办部门之一"))
     if kind not in ReferralKind.values:
         raise ValidationFailed(_("请选择转办类型"))
-    note = (note or "").strip()
-    if len(note) > MAX_NOTE:
-        raise ValidationFailed(_("内容太长（不超过 %(n)s 字）") % {"n": MAX_NOTE})
+    note = clean_text(note, limit=MAX_NOTE, multiline=True)
     today = local_date(now)
     calendar = calendar_for(seen.community_id)
     if due_on is not None:

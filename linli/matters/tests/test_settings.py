@@ -284,7 +284,7 @@ def test_overrides_that_change_nothing_or_repeat_are_refused(tree, secretary):
     calendar_day_add(actor=secretary, community=tree.heping, day=monday, is_workday=False)
     with pytest.raises(Conflict, match="已有调整"):
         calendar_day_add(actor=secretary, community=tree.heping, day=monday, is_workday=True)
-    with pytest.raises(ValidationFailed, match="说明太长"):
+    with pytest.raises(ValidationFailed, match="说明不能超过 100 个字"):
         calendar_day_add(
             actor=secretary,
             community=tree.heping,

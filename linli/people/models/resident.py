@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.text import int_bounds
+
 from ..choices import Gender
 
 
@@ -21,7 +23,9 @@ class Resident(models.Model):
     gender = models.CharField(
         _("性别"), max_length=1, choices=Gender.choices, blank=True, default=""
     )
-    birth_year = models.PositiveSmallIntegerField(_("出生年份"), null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(
+        _("出生年份"), null=True, blank=True, validators=int_bounds(1900, 2100)
+    )
     household = models.ForeignKey(
         "places.Place",
         verbose_name=_("户"),

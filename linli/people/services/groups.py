@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, ValidationFailed
+from linli.core.text import clean_text
 from linli.places.choices import PlaceKind
 from linli.places.models import Place
 
@@ -83,9 +84,8 @@ def team_create(*, actor: Any, community: Place, name: str, description: str = "
     if community.kind != PlaceKind.COMMUNITY:
         raise ValidationFailed(_("队伍必须属于一个社区"))
     require(actor, Action.GROUP_MANAGE, community)
-    name = " ".join(name.split())
-    if not name or len(name) > 64:
-        raise ValidationFailed(_("队名不能为空，且不超过 64 个字"))
+    name = clean_text(name, limit=64, required=_("队名不能为空，且不超过 64 个字"), label=_("队名"))
+    description = clean_text(description, limit=200, label=_("简介"))
     with transaction.atomic(durable=True):
         try:
             team = Team.objects.create(community=community, name=name, description=description)

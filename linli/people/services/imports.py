@@ -30,6 +30,7 @@ from linli.core.errors import Conflict, NotFound, ValidationFailed
 from linli.core.excel import guard_formula, workbook_bytes
 from linli.core.phones import normalize_mobile
 from linli.core.pinyin import pinyin_keys
+from linli.core.text import clean_text, has_refused
 from linli.places.choices import ANCESTOR_KINDS, PlaceKind
 from linli.places.models import Place
 from linli.places.services.places import household_name
@@ -348,6 +349,10 @@ def _check_rows(sheet: _Sheet, community: Place) -> _Check:
     for number, values in sheet.rows:
         problems: list[str] = []
         record: dict[str, Any] = {"row": number}
+        if any(isinstance(v, str) and has_refused(v) for v in values):
+            # NUL cannot be stored (and would reach the stored preview); say which row.
+            check.error(number, _("这一行含有无法识别的控制字符（如 NUL），请删除后重新导入"))
+            continue
         try:
             record["name"] = clean_name(_text(cell(values, "姓名")))
         except ValidationFailed as exc:
@@ -473,7 +478,8 @@ def resident_import_preview(
     if community.kind != PlaceKind.COMMUNITY:
         raise ValidationFailed(_("请选择要导入的社区"))
     require(actor, Action.RESIDENT_IMPORT, community)
-    filename = (filename or "").strip()[-200:] or "import.xlsx"
+    filename = "".join(c for c in (filename or "") if not has_refused(c))
+    filename = clean_text(filename[-200:], limit=200) or "import.xlsx"
     sha256 = hashlib.sha256(file_bytes).hexdigest()
     if len(file_bytes) <= int(settings.LINLI_IMPORT_MAX_BYTES):
         _already_committed(community, sha256)

@@ -11,9 +11,15 @@ from linli.audit.services import audit_record
 from linli.core.errors import Conflict, ValidationFailed
 from linli.core.phones import normalize_mobile
 from linli.core.pinyin import pinyin_keys
+from linli.core.text import clean_text, parse_int
 from linli.places.choices import PlaceKind
 from linli.places.models import Place
-from linli.places.services.places import household_name, place_get_or_create
+from linli.places.services.places import (
+    clean_room,
+    clean_unit,
+    household_name,
+    place_get_or_create,
+)
 
 from ..choices import Gender
 from ..locks import lock_resident
@@ -25,21 +31,16 @@ MAX_NAME = 32
 
 
 def clean_name(raw: object) -> str:
-    name = " ".join(str(raw or "").split())
-    if not name:
-        raise ValidationFailed(_("姓名不能为空"))
-    if len(name) > MAX_NAME:
-        raise ValidationFailed(_("姓名不能超过 %(n)d 个字") % {"n": MAX_NAME})
-    return name
+    """A person's name through the shared hygiene (``linli.core.text``)."""
+    return clean_text(raw, limit=MAX_NAME, required=_("姓名不能为空"), label=_("姓名"))
 
 
 def clean_birth_year(raw: object) -> int | None:
-    if raw in (None, ""):
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
-    try:
-        year = int(float(str(raw)))
-    except ValueError:
-        raise ValidationFailed(_("出生年份“%(v)s”不是数字") % {"v": str(raw)[:10]}) from None
+    year = None if isinstance(raw, bool) else parse_int(raw)
+    if year is None:
+        raise ValidationFailed(_("出生年份“%(v)s”不是数字") % {"v": str(raw)[:10]})
     this_year = timezone.localdate().year
     if not 1900 <= year <= this_year:
         raise ValidationFailed(_("出生年份应在 1900 到 %(y)d 之间") % {"y": this_year})
@@ -114,15 +115,14 @@ def resident_register(
     if building.kind != PlaceKind.BUILDING:
         raise ValidationFailed(_("请选择楼栋"))
     require(actor, Action.RESIDENT_MANAGE, building)
-    if not (room or "").strip():
-        raise ValidationFailed(_("房号不能为空"))
+    unit, room = clean_unit(unit), clean_room(room)
     with transaction.atomic(durable=True):
         household, _created = place_get_or_create(
             parent=building,
             kind=PlaceKind.HOUSEHOLD,
             name=household_name(unit, room),
-            unit=(unit or "").strip(),
-            room=room.strip(),
+            unit=unit,
+            room=room,
         )
         return _create(
             actor=actor,
@@ -165,7 +165,7 @@ def _create(
                 moved_in=moved_in,
                 pinyin_full=full,
                 pinyin_initials=initials,
-                note=note[:200],
+                note=clean_text(note, limit=200, multiline=True, label=_("备注")),
             )
     except IntegrityError as exc:
         raise Conflict(_("手机号 %(phone)s 已登记给另一位在住居民") % {"phone": phone}) from exc
@@ -213,6 +213,8 @@ def resident_update(*, actor: Any, resident: Resident, **changes: Any) -> Reside
                 value = clean_gender(value)
             elif field == "birth_year":
                 value = clean_birth_year(value)
+            elif field == "note":
+                value = clean_text(value, limit=200, multiline=True, label=_("备注"))
             before[field] = str(getattr(locked, field))
             setattr(locked, field, value)
         locked.save()

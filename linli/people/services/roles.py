@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, ValidationFailed
+from linli.core.text import clean_text
 from linli.places.choices import PlaceKind
 from linli.places.models import Place
 
@@ -72,6 +73,8 @@ def department_create(*, actor: Any, place: Place, name: str, short_name: str = 
     if place.kind not in (PlaceKind.CITY, PlaceKind.DISTRICT, PlaceKind.STREET):
         raise ValidationFailed(_("部门只能属于市、区或街道"))
     require(actor, Action.ROLE_GRANT, place)
+    name = clean_text(name, limit=64, required=_("请填写部门名称"), label=_("部门"))
+    short_name = clean_text(short_name, limit=16, label=_("简称"))
     with transaction.atomic(durable=True):
         try:
             dept = Department.objects.create(place=place, name=name, short_name=short_name)

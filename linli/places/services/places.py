@@ -7,24 +7,37 @@ admin and the API; imports and the demo loader call these inside their own trans
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from linli.core.errors import Conflict, ValidationFailed
+from linli.core.text import clean_text
 
 from ..choices import ANCESTOR_KINDS, KIND_ORDER, PlaceKind, depth_of
 from ..models import Place
 
 MAX_NAME = 64
+MAX_PART = 16  # a household's unit and room (Place.unit, Place.room)
 
 
 def _clean_name(name: str) -> str:
-    name = " ".join((name or "").split())
-    if not name:
-        raise ValidationFailed(_("名称不能为空"))
-    if len(name) > MAX_NAME:
-        raise ValidationFailed(_("名称不能超过 %(n)d 个字") % {"n": MAX_NAME})
-    return name
+    return clean_text(name, limit=MAX_NAME, required=_("名称不能为空"), label=_("名称"))
+
+
+def _fold(value: object) -> str:
+    """Unit and room are codes (２单元２０１ is 2单元201): full-width letters and digits are
+    folded (NFKC), as the resident import does, so a household is not created twice."""
+    return unicodedata.normalize("NFKC", str(value or ""))
+
+
+def clean_unit(unit: str) -> str:
+    return clean_text(_fold(unit), limit=MAX_PART, label=_("单元"))
+
+
+def clean_room(room: str) -> str:
+    return clean_text(_fold(room), limit=MAX_PART, required=_("房号不能为空"), label=_("房号"))
 
 
 def _check_parent(parent: Place | None, kind: str) -> None:
@@ -54,6 +67,8 @@ def place_create(
 ) -> Place:
     """Create a place under ``parent`` and fill its ancestor columns."""
     name = _clean_name(name)
+    unit = clean_unit(unit)
+    room = clean_text(_fold(room), limit=MAX_PART, label=_("房号"))
     code = (code or "").strip()
     if code and not (code.isdigit() and len(code) in (6, 9, 12)):
         raise ValidationFailed(_("区划代码应为 6、9 或 12 位数字"))
@@ -100,6 +115,6 @@ def place_rename(*, place: Place, name: str) -> Place:
 
 
 def household_name(unit: str, room: str) -> str:
-    unit = (unit or "").strip()
-    room = (room or "").strip()
+    unit = clean_unit(unit)
+    room = clean_text(_fold(room), limit=MAX_PART, label=_("房号"))
     return f"{unit}单元{room}" if unit else room

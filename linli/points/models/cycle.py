@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.text import int_bounds
+
 from ..choices import ObjectionStatus, OrderStatus, PublicationStatus, RewardKind, SponsorKind
+from ..limits import MAX_PER_RESIDENT, MAX_POINTS, MAX_QUANTITY, MAX_STOCK
 
 
 class Publication(models.Model):
@@ -18,8 +22,8 @@ class Publication(models.Model):
     community = models.ForeignKey(
         "places.Place", on_delete=models.PROTECT, related_name="+", verbose_name=_("社区")
     )
-    year = models.PositiveSmallIntegerField(_("年"))
-    quarter = models.PositiveSmallIntegerField(_("季度"))
+    year = models.PositiveSmallIntegerField(_("年"), validators=int_bounds(2000, 2100))
+    quarter = models.PositiveSmallIntegerField(_("季度"), validators=int_bounds(1, 4))
     period_start = models.DateField(_("季度开始"))
     period_end = models.DateField(_("季度结束（不含）"))
     status = models.CharField(
@@ -174,10 +178,12 @@ class Pledge(models.Model):
     """What a sponsor pledged for a quarter (items, services, value) and what it delivered."""
 
     sponsor = models.ForeignKey(Sponsor, on_delete=models.PROTECT, related_name="pledges")
-    year = models.PositiveSmallIntegerField(_("年"))
-    quarter = models.PositiveSmallIntegerField(_("季度"))
+    year = models.PositiveSmallIntegerField(_("年"), validators=int_bounds(2000, 2100))
+    quarter = models.PositiveSmallIntegerField(_("季度"), validators=int_bounds(1, 4))
     description = models.CharField(_("赞助内容"), max_length=200)
-    value_yuan = models.DecimalField(_("折合金额（元）"), max_digits=10, decimal_places=2)
+    value_yuan = models.DecimalField(
+        _("折合金额（元）"), max_digits=10, decimal_places=2, validators=[MinValueValidator(0)]
+    )
     delivered_at = models.DateTimeField(_("交付时间"), null=True, blank=True)
     delivered_note = models.CharField(_("交付说明"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -214,9 +220,11 @@ class Reward(models.Model):
     name = models.CharField(_("名称"), max_length=60)
     description = models.CharField(_("说明"), max_length=300, blank=True)
     photo = models.ImageField(_("图片"), upload_to="points/rewards/", blank=True)
-    price = models.PositiveIntegerField(_("所需积分"))
-    stock = models.IntegerField(_("库存/名额"))
-    per_resident_limit = models.PositiveIntegerField(_("每人每季度限兑"), null=True, blank=True)
+    price = models.PositiveIntegerField(_("所需积分"), validators=int_bounds(1, MAX_POINTS))
+    stock = models.IntegerField(_("库存/名额"), validators=int_bounds(0, MAX_STOCK))
+    per_resident_limit = models.PositiveIntegerField(
+        _("每人每季度限兑"), null=True, blank=True, validators=int_bounds(1, MAX_PER_RESIDENT)
+    )
     active = models.BooleanField(_("上架"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -270,7 +278,9 @@ class Order(models.Model):
     resident = models.ForeignKey(
         "people.Resident", on_delete=models.PROTECT, related_name="orders", db_index=False
     )
-    quantity = models.PositiveIntegerField(_("数量"), default=1)
+    quantity = models.PositiveIntegerField(
+        _("数量"), default=1, validators=int_bounds(1, MAX_QUANTITY)
+    )
     points = models.PositiveIntegerField(_("积分"))
     status = models.CharField(_("状态"), max_length=16, choices=OrderStatus.choices)
     posting = models.OneToOneField("points.Posting", on_delete=models.PROTECT, related_name="order")

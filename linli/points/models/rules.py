@@ -5,7 +5,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from linli.core.text import int_bounds
+
 from ..choices import Awarders, AwardStatus, Evidence, ExpiryPolicy, RuleCategory
+from ..limits import MAX_CAP, MAX_POINTS
 
 
 class PointsSettings(models.Model):
@@ -17,10 +20,13 @@ class PointsSettings(models.Model):
     expiry_policy = models.CharField(
         _("过期规则"), max_length=16, choices=ExpiryPolicy.choices, default=ExpiryPolicy.NEVER
     )
-    keep_years = models.PositiveSmallIntegerField(_("保留年数"), default=2)
+    keep_years = models.PositiveSmallIntegerField(
+        _("保留年数"), default=2, validators=int_bounds(1, 100)
+    )
     quarter_start_month = models.PositiveSmallIntegerField(
         _("季度起始月"),
         default=1,
+        validators=int_bounds(1, 3),
         help_text=_("1 表示自然季度（1、4、7、10 月开始）；2 或 3 表示整体后移"),
     )
     publication_days = models.PositiveSmallIntegerField(_("公示天数"), default=7)
@@ -85,11 +91,17 @@ class Rule(models.Model):
     name = models.CharField(_("名称"), max_length=60)
     category = models.CharField(_("类别"), max_length=20, choices=RuleCategory.choices)
     description = models.CharField(_("说明"), max_length=300, blank=True)
-    points_min = models.PositiveIntegerField(_("最低分"))
-    points_max = models.PositiveIntegerField(_("最高分"))
-    cap_day = models.PositiveIntegerField(_("每日上限"), null=True, blank=True)
-    cap_month = models.PositiveIntegerField(_("每月上限"), null=True, blank=True)
-    cap_quarter = models.PositiveIntegerField(_("每季度上限"), null=True, blank=True)
+    points_min = models.PositiveIntegerField(_("最低分"), validators=int_bounds(1, MAX_POINTS))
+    points_max = models.PositiveIntegerField(_("最高分"), validators=int_bounds(1, MAX_POINTS))
+    cap_day = models.PositiveIntegerField(
+        _("每日上限"), null=True, blank=True, validators=int_bounds(1, MAX_CAP)
+    )
+    cap_month = models.PositiveIntegerField(
+        _("每月上限"), null=True, blank=True, validators=int_bounds(1, MAX_CAP)
+    )
+    cap_quarter = models.PositiveIntegerField(
+        _("每季度上限"), null=True, blank=True, validators=int_bounds(1, MAX_CAP)
+    )
     awarders = models.CharField(
         _("谁可加分"), max_length=16, choices=Awarders.choices, default=Awarders.STAFF
     )
@@ -179,7 +191,7 @@ class Award(models.Model):
         verbose_name=_("居民"),
         db_index=False,
     )
-    points = models.PositiveIntegerField(_("积分"))
+    points = models.PositiveIntegerField(_("积分"), validators=int_bounds(1, MAX_POINTS))
     status = models.CharField(_("状态"), max_length=16, choices=AwardStatus.choices)
     occurred_at = models.DateTimeField(_("发生时间"))
     evidence_note = models.CharField(_("事由与凭证"), max_length=300, blank=True)

@@ -22,11 +22,13 @@ from django.utils.translation import gettext as _
 from linli.audit.services import audit_actor_and_data, audit_record
 from linli.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from linli.core.quarters import day_bounds, local_date, month_bounds, quarter_of, start_of_day
+from linli.core.text import clean_text, parse_int
 from linli.core.uploads import AWARD_EVIDENCE, upload_check, upload_discard, upload_store
 from linli.people.models import Resident
 
 from .. import policies
 from ..choices import AccountKind, Awarders, AwardStatus, Evidence, PostingKind
+from ..limits import MAX_NOTE, MAX_POINTS, MAX_REASON
 from ..locks import lock_award, lock_resident_account, lock_resident_accounts, system_account
 from ..models import Account, Award, AwardBatch, Rule
 from ..policies import PointsAction
@@ -37,26 +39,30 @@ MAX_KEY = 120
 
 
 def clean_points(raw: object) -> int:
-    """A whole, positive number of points. Refuses 0, negatives, fractions, booleans."""
-    if isinstance(raw, bool):
-        raise ValidationFailed(_("分值必须是正整数"))
-    if isinstance(raw, int):
-        value = raw
-    elif isinstance(raw, float) and raw.is_integer():
-        value = int(raw)
-    elif isinstance(raw, str) and raw.strip().lstrip("+").isdigit():
-        value = int(raw.strip())
-    else:
-        raise ValidationFailed(_("分值必须是正整数（不能有小数）"))
+    """A whole, positive number of points, at most ``MAX_POINTS``. Refuses 0, negatives,
+    fractions, booleans; reads full-width digits (１０)."""
+    value = None if isinstance(raw, bool) else parse_int(raw)
+    if value is None:
+        raise ValidationFailed(
+            _("分值必须是正整数") if isinstance(raw, bool) else _("分值必须是正整数（不能有小数）")
+        )
     if value <= 0:
         raise ValidationFailed(_("分值必须是正整数"))
+    if value > MAX_POINTS:
+        raise ValidationFailed(_("分值不能超过 %(n)d 分") % {"n": MAX_POINTS})
     return value
 
 
+def clean_note(raw: object) -> str:
+    return clean_text(raw, limit=MAX_NOTE, multiline=True, label=_("事由与凭证"))
+
+
 def clean_key(key: str) -> str:
-    key = (key or "").strip()
-    if not key or len(key) > MAX_KEY:
-        raise ValidationFailed(_("缺少请求编号（idempotency key），请刷新页面后重试"))
+    message = _("缺少请求编号（idempotency key），请刷新页面后重试")
+    try:
+        key = clean_text(key, limit=MAX_KEY, required=message)
+    except ValidationFailed:
+        raise ValidationFailed(message) from None
     return key
 
 
@@ -252,6 +258,7 @@ def points_award(
     if not (direct or proposal):
         raise NotFound(_("找不到该居民"))
     pts = clean_points(points)
+    evidence_note = clean_note(evidence_note)
     request_hash = _hash(
         {
             "resident": resident.pk,
@@ -525,9 +532,9 @@ def award_approve(*, actor: Any, award: Award) -> Award:
 
 def award_reject(*, actor: Any, award: Award, reason: str) -> Award:
     _award_for_decision(actor, award)
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise ValidationFailed(_("驳回时请写明理由，楼栋长会看到"))
+    reason = clean_text(
+        reason, limit=MAX_REASON, required=_("驳回时请写明理由，楼栋长会看到"), label=_("理由")
+    )
     with transaction.atomic(durable=True):
         locked = lock_award(award.pk)
         if locked.status != AwardStatus.PROPOSED:
@@ -554,9 +561,7 @@ def award_reverse(*, actor: Any, award: Award, reason: str) -> Award:
     """Correct a wrong award with a reversing posting that names the original."""
     if not policies.can(actor, PointsAction.REVERSE, award.resident.household):
         raise NotFound(_("找不到该加分记录"))
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise ValidationFailed(_("冲正时请写明理由"))
+    reason = clean_text(reason, limit=MAX_REASON, required=_("冲正时请写明理由"), label=_("理由"))
     with transaction.atomic(durable=True):
         account = lock_resident_account(award.resident)
         locked = lock_award(award.pk)
@@ -602,6 +607,7 @@ def points_award_batch(
     key = clean_key(idempotency_key)
     when = occurred_at or timezone.now()
     pts = clean_points(points)
+    evidence_note = clean_note(evidence_note)
     residents = sorted({r.pk: r for r in residents}.values(), key=lambda r: r.pk)
     if not residents:
         raise ValidationFailed(_("请至少选择一位居民"))

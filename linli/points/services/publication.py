@@ -36,6 +36,7 @@ from linli.audit.services import audit_record
 from linli.core.actors import is_system
 from linli.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from linli.core.quarters import CHINA
+from linli.core.text import clean_text, parse_int
 from linli.people.models import Resident
 from linli.places.choices import PlaceKind
 from linli.places.models import Place
@@ -127,10 +128,13 @@ def _refuse_closed(publication: Publication) -> None:
 
 
 def _clean_text(raw: str, what: str) -> str:
-    text = " ".join((raw or "").split())
-    if not text:
-        raise ValidationFailed(_("请填写%(what)s") % {"what": what})
-    return text[:MAX_TEXT]
+    return clean_text(
+        raw,
+        limit=MAX_TEXT,
+        required=_("请填写%(what)s") % {"what": what},
+        multiline=True,
+        label=what,
+    )
 
 
 def _write_lines(publication: Publication, lines: list[LineData]) -> None:
@@ -178,9 +182,11 @@ def publication_create(
     when = _now(actor, now)
     if community.kind != PlaceKind.COMMUNITY:
         raise ValidationFailed(_("积分公示以社区为单位"))
-    if not 1 <= int(quarter) <= 4 or not 2000 <= int(year) <= 2100:
+    year_n, quarter_n = parse_int(year), parse_int(quarter)
+    if year_n is None or quarter_n is None or not 1 <= quarter_n <= 4 or not 2000 <= year_n <= 2100:
         raise ValidationFailed(_("请选择正确的年份和季度（1–4）"))
-    period = quarter_numbered(int(year), int(quarter), quarter_start_month(community))
+    year, quarter = year_n, quarter_n
+    period = quarter_numbered(year, quarter, quarter_start_month(community))
     if period.start > timezone.localdate(when):
         raise ValidationFailed(_("%(label)s 还没有开始") % {"label": period.label})
     try:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -9,13 +10,21 @@ from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core.errors import Conflict, NotFound, ValidationFailed
+from linli.core.text import clean_int, clean_optional_int, clean_text
 from linli.places.choices import PlaceKind
 from linli.places.models import Place
 
 from .. import policies
 from ..choices import Awarders, Evidence, ExpiryPolicy, RuleCategory
+from ..limits import MAX_CAP, MAX_POINTS
 from ..models import CatalogVersion, PointsSettings, Rule
 from ..policies import PointsAction
+
+MAX_NAME = 60
+MAX_DESCRIPTION = 300
+MAX_DECISION = 300
+MAX_KEEP_YEARS = 100
+RULE_KEY = re.compile(r"[-a-zA-Z0-9_]{1,40}")
 
 
 def _require(actor: Any, action: str, place: Place) -> None:
@@ -30,16 +39,19 @@ def catalog_version_create(
     if community.kind != PlaceKind.COMMUNITY:
         raise ValidationFailed(_("积分细则属于社区"))
     _require(actor, PointsAction.RULES_MANAGE, community)
-    decision = " ".join((decision or "").split())
-    if not decision:
-        raise ValidationFailed(_("请写明通过该版本细则的决定（会议、日期、表决结果）"))
+    decision = clean_text(
+        decision,
+        limit=MAX_DECISION,
+        required=_("请写明通过该版本细则的决定（会议、日期、表决结果）"),
+        label=_("决定"),
+    )
     with transaction.atomic(durable=True):
         last = CatalogVersion.objects.select_for_update().filter(community=community)
         number = (last.aggregate(n=Max("number"))["n"] or 0) + 1
         version = CatalogVersion.objects.create(
             community=community,
             number=number,
-            decision=decision[:300],
+            decision=decision,
             decided_on=decided_on,
             created_by=actor if getattr(actor, "pk", None) else None,
         )
@@ -54,34 +66,34 @@ def catalog_version_create(
 
 
 def _clean_rule_fields(fields: dict[str, Any]) -> dict[str, Any]:
-    name = " ".join(str(fields.get("name") or "").split())
-    if not name or len(name) > 60:
-        raise ValidationFailed(_("规则名称不能为空，且不超过 60 个字"))
+    name = clean_text(
+        fields.get("name"),
+        limit=MAX_NAME,
+        required=_("规则名称不能为空，且不超过 60 个字"),
+        label=_("规则名称"),
+    )
     if fields.get("category") not in RuleCategory.values:
         raise ValidationFailed(_("请选择规则类别"))
     if fields.get("awarders", Awarders.STAFF) not in Awarders.values:
         raise ValidationFailed(_("请选择谁可以加分"))
     if fields.get("evidence", Evidence.NONE) not in Evidence.values:
         raise ValidationFailed(_("请选择所需凭证"))
-    try:
-        pmin = int(fields["points_min"])
-        pmax = int(fields.get("points_max") or pmin)
-    except (KeyError, TypeError, ValueError):
-        raise ValidationFailed(_("分值必须是整数")) from None
-    if pmin < 1 or pmax < pmin:
+    if "points_min" not in fields:
+        raise ValidationFailed(_("分值必须是整数"))
+    pmin = clean_int(fields["points_min"], min_value=1, max_value=MAX_POINTS, label=_("最低分"))
+    pmax = clean_optional_int(
+        fields.get("points_max") or None, min_value=1, max_value=MAX_POINTS, label=_("最高分")
+    )
+    pmax = pmin if pmax is None else pmax
+    if pmax < pmin:
         raise ValidationFailed(_("分值必须是正整数，最高分不低于最低分"))
     caps: dict[str, int | None] = {}
     for cap in ("cap_day", "cap_month", "cap_quarter"):
-        value = fields.get(cap)
-        if value is None or value == "":
-            caps[cap] = None
-            continue
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            raise ValidationFailed(_("上限必须是整数")) from None
+        number = clean_optional_int(
+            fields.get(cap), min_value=1, max_value=MAX_CAP, label=_("上限")
+        )
         caps[cap] = number
-        if number < pmin:
+        if number is not None and number < pmin:
             raise ValidationFailed(_("上限不能低于一次的最低分"))
     active_from = fields.get("active_from")
     active_until = fields.get("active_until")
@@ -92,7 +104,9 @@ def _clean_rule_fields(fields: dict[str, Any]) -> dict[str, Any]:
     return {
         "name": name,
         "category": fields["category"],
-        "description": str(fields.get("description") or "")[:300],
+        "description": clean_text(
+            fields.get("description"), limit=MAX_DESCRIPTION, multiline=True, label=_("说明")
+        ),
         "points_min": pmin,
         "points_max": pmax,
         **caps,
@@ -106,6 +120,8 @@ def _clean_rule_fields(fields: dict[str, Any]) -> dict[str, Any]:
 def rule_create(*, actor: Any, version: CatalogVersion, key: str, **fields: Any) -> Rule:
     community = Place.objects.get(pk=version.community_id)
     _require(actor, PointsAction.RULES_MANAGE, community)
+    if not isinstance(key, str) or not RULE_KEY.fullmatch(key):
+        raise ValidationFailed(_("编号只能由英文字母、数字、连字符和下划线组成（最多 40 个）"))
     clean = _clean_rule_fields(fields)
     with transaction.atomic(durable=True):
         if Rule.objects.filter(community=community, key=key).exists():
@@ -181,8 +197,10 @@ def points_settings_update(
     _require(actor, PointsAction.RULES_MANAGE, community)
     if expiry_policy not in ExpiryPolicy.values:
         raise ValidationFailed(_("未知的过期规则"))
-    if keep_years < 1:
+    if isinstance(keep_years, bool) or not isinstance(keep_years, int) or keep_years < 1:
         raise ValidationFailed(_("保留年数至少为 1"))
+    if keep_years > MAX_KEEP_YEARS:
+        raise ValidationFailed(_("保留年数不能超过 %(n)d") % {"n": MAX_KEEP_YEARS})
     with transaction.atomic(durable=True):
         settings_row, _created = PointsSettings.objects.select_for_update().get_or_create(
             community=community

@@ -31,6 +31,7 @@ from linli.audit.services import audit_actor_and_data, audit_record
 from linli.core.actors import SYSTEM, is_system
 from linli.core.errors import Conflict, NotFound, ValidationFailed
 from linli.core.quarters import local_date, quarter_of, start_of_day
+from linli.core.text import INT_MAX, clean_text, parse_int
 from linli.core.uploads import REWARD_PHOTO, upload_check, upload_discard, upload_store
 from linli.people import policies as people_policies
 from linli.people.choices import Role
@@ -40,6 +41,7 @@ from linli.places.models import Place
 
 from .. import policies, workflows
 from ..choices import AccountKind, OrderStatus, PostingKind, RewardKind, SponsorKind
+from ..limits import MAX_PER_RESIDENT, MAX_POINTS, MAX_QUANTITY, MAX_STOCK
 from ..locks import lock_resident_account, system_account
 from ..models import (
     Account,
@@ -72,25 +74,29 @@ def _hash(payload: dict[str, Any]) -> str:
 
 
 def _clean_key(key: str) -> str:
-    key = (key or "").strip()
-    if not key or len(key) > MAX_KEY:
-        raise ValidationFailed(_("缺少请求编号（idempotency key），请刷新页面后重试"))
+    message = _("缺少请求编号（idempotency key），请刷新页面后重试")
+    try:
+        key = clean_text(key, limit=MAX_KEY, required=message)
+    except ValidationFailed:
+        raise ValidationFailed(message) from None
     return key
 
 
-def _text(value: object, limit: int) -> str:
-    return " ".join(str(value or "").split())[:limit]
+def _text(value: object, limit: int, label: Any = "", *, multiline: bool = False) -> str:
+    """Text through the shared hygiene (``linli.core.text``): controls refused, invisible
+    characters stripped, longer than ``limit`` refused."""
+    return clean_text(value, limit=limit, label=label, multiline=multiline)
 
 
-def _positive(raw: object, what: str, *, zero: bool = False) -> int:
-    if isinstance(raw, bool):
+def _positive(raw: object, what: str, *, zero: bool = False, high: int = INT_MAX) -> int:
+    """A whole number, 1 (0 with ``zero``) … ``high``; full-width digits read."""
+    value = None if isinstance(raw, bool) else parse_int(raw)
+    if value is None:
         raise ValidationFailed(_("%(what)s必须是整数") % {"what": what})
-    try:
-        value = int(str(raw).strip()) if not isinstance(raw, int) else raw
-    except ValueError:
-        raise ValidationFailed(_("%(what)s必须是整数") % {"what": what}) from None
     if value < 0 or (value == 0 and not zero):
         raise ValidationFailed(_("%(what)s必须大于零") % {"what": what})
+    if value > high:
+        raise ValidationFailed(_("%(what)s不能超过 %(n)d") % {"what": what, "n": high})
     return value
 
 
@@ -231,10 +237,15 @@ SPONSOR_FIELDS = ("name", "kind", "contact_name", "contact_phone", "address", "t
 
 def _sponsor_values(fields: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    limits = {"name": 80, "contact_name": 32, "contact_phone": 20, "address": 120}
+    limits = {
+        "name": (80, _("名称")),
+        "contact_name": (32, _("联系人")),
+        "contact_phone": (20, _("联系电话")),
+        "address": (120, _("地址")),
+    }
     for field, value in fields.items():
         if field in limits:
-            values[field] = _text(value, limits[field])
+            values[field] = _text(value, *limits[field])
         elif field == "kind":
             if value not in SponsorKind.values:
                 raise ValidationFailed(_("赞助方类型不正确"))
@@ -325,7 +336,7 @@ def pledge_create(
     value_yuan: object,
 ) -> Pledge:
     _manage(actor, _community(sponsor.community_id))
-    description = _text(description, 200)
+    description = _text(description, 200, _("赞助内容"))
     if not description:
         raise ValidationFailed(_("请写明赞助的物品或服务"))
     if not (isinstance(quarter, int) and 1 <= quarter <= 4):
@@ -336,6 +347,8 @@ def pledge_create(
         value = decimal.Decimal(str(value_yuan)).quantize(decimal.Decimal("0.01"))
     except decimal.InvalidOperation:
         raise ValidationFailed(_("折合金额应为数字（元）")) from None
+    if not value.is_finite():
+        raise ValidationFailed(_("折合金额应为数字（元）"))
     if value < 0 or value >= decimal.Decimal("100000000"):
         raise ValidationFailed(_("折合金额不能为负数"))
     with transaction.atomic(durable=True):
@@ -356,6 +369,7 @@ def pledge_deliver(
     *, actor: Any, pledge: Pledge, delivered_at: dt.datetime | None = None, note: str = ""
 ) -> Pledge:
     _manage(actor, _community(pledge.sponsor.community_id))
+    note = _text(note, 200, _("交付说明"))
     with transaction.atomic(durable=True):
         locked = Pledge.objects.select_for_update().get(pk=pledge.pk)
         if locked.delivered_at is not None:
@@ -364,7 +378,7 @@ def pledge_deliver(
                 % {"when": timezone.localtime(locked.delivered_at).strftime("%Y-%m-%d")}
             )
         locked.delivered_at = delivered_at or timezone.now()
-        locked.delivered_note = _text(note, 200)
+        locked.delivered_note = note
         locked.save(update_fields=["delivered_at", "delivered_note"])
         audit_record(
             actor=actor,
@@ -399,17 +413,21 @@ def _reward_values(community: Place, fields: dict[str, Any]) -> dict[str, Any]:
                 raise ValidationFailed(_("请选择物品或服务"))
             values[field] = value
         elif field == "name":
-            values[field] = _text(value, 60)
+            values[field] = _text(value, 60, _("名称"))
             if not values[field]:
                 raise ValidationFailed(_("请填写名称"))
         elif field == "description":
-            values[field] = _text(value, 300)
+            values[field] = _text(value, 300, _("说明"), multiline=True)
         elif field == "price":
-            values[field] = _positive(value, _("所需积分"))
+            values[field] = _positive(value, _("所需积分"), high=MAX_POINTS)
         elif field == "stock":
-            values[field] = _positive(value, _("库存/名额"), zero=True)
+            values[field] = _positive(value, _("库存/名额"), zero=True, high=MAX_STOCK)
         elif field == "per_resident_limit":
-            values[field] = None if value in (None, "") else _positive(value, _("每人限兑"))
+            values[field] = (
+                None
+                if value is None or (isinstance(value, str) and not value.strip())
+                else _positive(value, _("每人限兑"), high=MAX_PER_RESIDENT)
+            )
         elif field == "sponsor":
             if value is not None and value.community_id != community.pk:
                 raise ValidationFailed(_("赞助方不属于本社区"))
@@ -509,9 +527,13 @@ def reward_update(
 def reward_restock(*, actor: Any, reward: Reward, add: object) -> Reward:
     """Add stock (or service slots) to a reward: ``F('stock') + n``."""
     _manage(actor, _community(reward.community_id))
-    n = _positive(add, _("补充数量"))
+    n = _positive(add, _("补充数量"), high=MAX_STOCK)
     with transaction.atomic(durable=True):
-        Reward.objects.filter(pk=reward.pk).update(stock=F("stock") + n)
+        added = Reward.objects.filter(pk=reward.pk, stock__lte=MAX_STOCK - n).update(
+            stock=F("stock") + n
+        )
+        if not added:
+            raise ValidationFailed(_("库存/名额不能超过 %(n)d") % {"n": MAX_STOCK})
         locked = Reward.objects.get(pk=reward.pk)
         audit_record(
             actor=actor,
@@ -548,8 +570,8 @@ def redemption_place(
     community_id = household.community_id
     if community_id is None or reward.community_id != community_id:
         raise NotFound(_("找不到该兑换商品"))
-    q = _positive(quantity, _("数量"))
-    if q > 99:
+    q = _positive(quantity, _("数量"), high=INT_MAX)
+    if q > MAX_QUANTITY:
         raise ValidationFailed(_("一次最多兑换 99 份"))
     request_hash = _hash({"resident": resident.pk, "reward": reward.pk, "quantity": q})
     when = now or timezone.now()
@@ -774,6 +796,7 @@ def order_cancel(*, actor: Any, order: Order, reason: str = "") -> Order:
     if not (own or staff):
         raise NotFound(_("找不到该订单"))
     role = workflows.STAFF if staff else workflows.RESIDENT
+    note = _text(reason, 200, _("取消理由")) or _("取消兑换")
     with transaction.atomic(durable=True):
         account, locked = _lock_order_rows(order)
         if locked.status not in workflows.ORDER_OPEN:
@@ -781,7 +804,6 @@ def order_cancel(*, actor: Any, order: Order, reason: str = "") -> Order:
                 _("该订单已%(status)s，不能取消") % {"status": locked.get_status_display()}
             )
         target = workflows.transition(workflows.ORDER, locked.status, "cancel", role)
-        note = _text(reason, 200) or _("取消兑换")
         locked.refund_posting = _refund(actor, account, locked, "cancel", note)
         _close(locked, actor, target, note)
         locked.save(
