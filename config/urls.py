@@ -2,15 +2,17 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from linli.web import files, views, views_health
+from linli.web.account import views as account_views
+from linli.web.common import files, health
 
 _media = settings.MEDIA_URL.strip("/")
 
 urlpatterns = [
-    path("healthz", views_health.healthz, name="healthz"),
-    # Django's language switch, answered by ours: one check of ``next`` (linli.web.redirects),
-    # no redirect to the Referer, and the choice saved on the account like the header's switch.
-    path("i18n/setlang/", views.set_preferences, name="set_language"),
+    path("healthz", health.healthz, name="healthz"),
+    # Django's language switch, answered by ours: one check of ``next``
+    # (linli.web.common.redirects), no redirect to the Referer, and the choice saved on the
+    # account like the header's switch.
+    path("i18n/setlang/", account_views.set_preferences, name="set_language"),
     path("admin/", admin.site.urls),
     # Public files (reward photos): anyone may see them; nginx may serve this prefix itself.
     path(f"{_media}/public/<path:name>", files.public_file, name="public_file"),

@@ -88,10 +88,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    "linli.web.middleware.PermissionsPolicyMiddleware",
+    "linli.web.common.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "linli.web.middleware.PreferencesMiddleware",
+    "linli.web.common.middleware.PreferencesMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -100,8 +100,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    # The one door: the domain's NotFound is a 404 page, its Forbidden a 403 page.
+    "linli.web.common.door.DomainErrorMiddleware",
     # Last, so that it sees a view's exception first: see its docstring.
-    "linli.web.middleware.BadInputMiddleware",
+    "linli.web.common.middleware.BadInputMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -119,7 +121,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "linli.web.context_processors.linli",
+                "linli.web.common.context_processors.linli",
             ],
         },
     }
@@ -173,15 +175,15 @@ AXES_COOLOFF_TIME = float(os.environ.get("LINLI_LOCKOUT_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # Spraying (a few passwords on every number from one address): every failure is logged
 # (axes' AccessFailureLog), and an address with LINLI_SPRAY_FAILURES of them within
-# LINLI_SPRAY_HOURS is refused, whatever the number (linli.web.signin.SignInHandler).
-AXES_HANDLER = "linli.web.signin.SignInHandler"
+# LINLI_SPRAY_HOURS is refused, whatever the number (linli.web.account.signin.SignInHandler).
+AXES_HANDLER = "linli.web.account.signin.SignInHandler"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 LINLI_SPRAY_FAILURES = int(os.environ.get("LINLI_SPRAY_FAILURES", "20"))
 LINLI_SPRAY_HOURS = float(os.environ.get("LINLI_SPRAY_HOURS", "1"))
 AXES_RESET_ON_SUCCESS = True
 # The sign-in form posts the phone number as "username" (Django's AuthenticationForm).
 AXES_USERNAME_FORM_FIELD = "username"
-AXES_LOCKOUT_CALLABLE = "linli.web.signin.lockout_response"
+AXES_LOCKOUT_CALLABLE = "linli.web.account.signin.lockout_response"
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "zh-hans"
@@ -294,7 +296,7 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
-# Permissions-Policy for a response that sets none (linli.web.middleware): no camera (photos
+# Permissions-Policy for a response that sets none (linli.web.common.middleware): no camera (photos
 # come through <input type=file capture>, which needs none), no microphone, no location (the
 # pages that offer "use my location" allow it for themselves), no payment, no USB.
 LINLI_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"

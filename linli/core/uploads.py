@@ -11,7 +11,7 @@ Nothing a person uploads is stored as it arrived:
 - **Documents** (evidence that is not a photo) are accepted by *content*, never by name:
   a PDF must start with ``%PDF-``; anything else is refused. A PDF is kept as it is (it may
   carry JavaScript: it is only ever served as an attachment in a sandbox, see
-  ``linli.web.files``).
+  ``linli.web.common.files``).
 - Every file is stored through Django's storage API (``default_storage``: the file system on
   a laptop, S3-compatible object storage through django-storages in production) under a
   name the server chooses — ``<kind>/<yyyy>/<mm>/<random>.<ext>`` — whose extension is the

@@ -39,6 +39,8 @@ class MatterAction:
     RAISE_FOR = "matters.raise_for"  # raise on residents' behalf (楼栋长代报)
     ENTER = "matters.enter"  # enter from the 微议事 group or a visit
     MANAGE = "matters.manage"  # decide, decline, merge, reopen, close
+    SETTINGS = "matters.settings"  # a community's matter settings (quorum, deadlines …)
+    CALENDAR = "matters.calendar"  # a community's working-day overrides
 
 
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -47,6 +49,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     MatterAction.RAISE_FOR: LEADER,
     MatterAction.ENTER: STAFF,
     MatterAction.MANAGE: STAFF,
+    MatterAction.SETTINGS: STAFF,
+    MatterAction.CALENDAR: frozenset({Role.COMMUNITY_SECRETARY, Role.OPERATOR}),
 }
 
 

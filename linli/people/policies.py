@@ -120,6 +120,12 @@ def can(user: Any, action: str, place: Place | None) -> bool:
     return any(place.is_within(p) for p in places_for(user, action))
 
 
+def role_allows(role: str, action: str) -> bool:
+    """Whether a grant of ``role`` allows ``action`` (a page that shows one card per grant
+    asks this for the card's buttons)."""
+    return role in PERMISSIONS[action]
+
+
 def can_anywhere(user: Any, action: str) -> bool:
     if is_system(user):
         return True

@@ -18,7 +18,7 @@ from linli.places.choices import PlaceKind
 from linli.places.models import Place
 from linli.points.limits import MAX_POINTS
 from linli.points.models import Rule
-from linli.web.fields import BoundedIntegerField, NameField, TextField
+from linli.web.common.fields import BoundedIntegerField, NameField, TextField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")

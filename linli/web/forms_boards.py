@@ -14,8 +14,8 @@ from django.utils.translation import gettext_lazy
 
 from linli.core.quarters import quarter_of
 from linli.matters.selectors_boards import MAX_PERIOD_DAYS
-from linli.web.fields import BoundedIntegerField, NameField
-from linli.web.forms import NoColonLabels
+from linli.web.common.fields import BoundedIntegerField, NameField
+from linli.web.common.forms import NoColonLabels
 
 CUSTOM = "custom"
 FIRST_YEAR = 2000

@@ -13,8 +13,8 @@ from linli.places.models import Place
 from linli.points.limits import MAX_POINTS
 from linli.points.models import CatalogVersion
 
-from .fields import BoundedIntegerField, NameField, TextField
-from .forms import NoColonLabels
+from .common.fields import BoundedIntegerField, NameField, TextField
+from .common.forms import NoColonLabels
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 

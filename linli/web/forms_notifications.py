@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .forms import NoColonLabels
+from .common.forms import NoColonLabels
 
 
 class EmailForm(NoColonLabels, forms.Form):

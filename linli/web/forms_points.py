@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.points.limits import MAX_POINTS
 from linli.points.models import Rule
-from linli.web.fields import BoundedIntegerField, NameField, TextField
-from linli.web.forms import NoColonLabels
+from linli.web.common.fields import BoundedIntegerField, NameField, TextField
+from linli.web.common.forms import NoColonLabels
 
 
 class AwardForm(NoColonLabels, forms.Form):

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.matters.models import AppealReason, RatingLevel
 
-from .fields import TextField
+from .common.fields import TextField
 
 TEXTAREA = {"rows": 3}
 

@@ -8,8 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from linli.points.choices import Awarders, Evidence, RuleCategory
 from linli.points.limits import MAX_CAP, MAX_POINTS
 from linli.points.models import CatalogVersion
-from linli.web.fields import BoundedIntegerField, NameField
-from linli.web.forms import NoColonLabels
+from linli.web.common.fields import BoundedIntegerField, NameField
+from linli.web.common.forms import NoColonLabels
 
 
 class RuleForm(NoColonLabels, forms.Form):

@@ -13,8 +13,8 @@ from linli.core.text import SMALLINT_MAX
 from linli.matters.models import MatterSettings
 from linli.matters.services.community_settings import MAX_NOTE, RANGES
 
-from .fields import BoundedIntegerField, NameField
-from .forms import NoColonLabels
+from .common.fields import BoundedIntegerField, NameField
+from .common.forms import NoColonLabels
 
 HELP = {
     "quorum_percent": _(

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import (
     urls_activities,
@@ -14,15 +14,12 @@ from . import (
     views_import,
     views_points,
 )
+from .account import urls as account_urls
 
 app_name = "web"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", views.LogoutView.as_view(), name="logout"),
-    path("password/", views.PasswordChangeView.as_view(), name="password_change"),
-    path("preferences/", views.set_preferences, name="preferences"),
+    path("", include(account_urls)),
     path("places/", views.place_tree, name="place_tree"),
     path("places/<int:pk>/", views.place_detail, name="place_detail"),
     path("residents/", views.resident_list, name="resident_list"),

@@ -44,9 +44,11 @@ from linli.core.text import parse_int
 from linli.people.models import Resident
 from linli.people.selectors import resident_search_q
 from linli.places.models import Place
-from linli.web.files import serve_stored
+from linli.web.common.files import serve_stored
 
-from .forms import add_domain_error
+from .common.forms import add_domain_error
+from .common.middleware import PERMISSIONS_POLICY, permissions_policy_with
+from .common.params import query_date, query_int, query_text
 from .forms_activities import (
     ActivityForm,
     CheckinForm,
@@ -55,8 +57,6 @@ from .forms_activities import (
     SettingsForm,
     SettleForm,
 )
-from .middleware import PERMISSIONS_POLICY, permissions_policy_with
-from .params import query_date, query_int, query_text
 
 SCAN_SESSION_KEY = "linli_activity_scan"
 

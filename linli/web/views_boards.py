@@ -35,8 +35,8 @@ from linli.matters.selectors_boards import (
     board_scope,
 )
 from linli.people.models import Department
+from linli.web.common.params import query_int
 from linli.web.forms_boards import CUSTOM, BoardFilterForm, preset_choices
-from linli.web.params import query_int
 
 
 def age_labels() -> dict[str, str]:

@@ -28,7 +28,7 @@ from linli.people.selectors_imports import (
 from linli.people.services import imports as import_services
 from linli.places.models import Place
 
-from .params import query_int
+from .common.params import query_int
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_ROWS = 50

@@ -34,10 +34,10 @@ from linli.matters.choices import (
 from linli.matters.models import Matter, MatterPhoto, Referral
 from linli.people.models import Department
 from linli.places.models import Place
-from linli.web.files import serve_stored
+from linli.web.common.files import serve_stored
 
-from .middleware import allow_features
-from .params import query_text
+from .common.middleware import allow_features
+from .common.params import query_text
 
 # Steps with a button on the matter page (the rest come with meetings, referrals, ratings).
 BUTTONS = [

@@ -39,9 +39,9 @@ from linli.people.choices import ResidentGroup
 from linli.places.models import Place
 from linli.points.models import CatalogVersion
 
+from .common.params import query_int
+from .common.redirects import safe_next
 from .forms_meetings import DecideForm, MeetingForm, MinutesForm, MotionForm, ReasonForm
-from .params import query_int
-from .redirects import safe_next
 
 
 def _get(request: HttpRequest, pk: int) -> Meeting:

@@ -18,8 +18,8 @@ from linli.core.errors import DomainError
 from linli.notifications.selectors import notifications_for, notifications_inbox, unread_count
 from linli.notifications.services import notifications_mark_read, notifications_set_email
 
+from .common.redirects import safe_next
 from .forms_notifications import EmailForm
-from .redirects import safe_next
 
 PER_PAGE = 30
 

@@ -39,12 +39,12 @@ from linli.points.services import (
     rule_revise,
 )
 
-from .files import serve_stored
-from .forms import add_domain_error
+from .common.files import serve_stored
+from .common.forms import add_domain_error
+from .common.params import query_date, query_int, query_text
+from .common.scoping import community_from_request
 from .forms_points import AwardForm, RejectForm, ReverseForm
 from .forms_rules import RuleForm
-from .params import query_date, query_int, query_text
-from .scoping import community_from_request
 
 
 @login_required

@@ -54,7 +54,7 @@ from linli.points.services.publication import (
     publication_verify,
 )
 
-from .fields import BoundedIntegerField, TextField
+from .common.fields import BoundedIntegerField, TextField
 
 LINES_PER_PAGE = 100
 

@@ -36,6 +36,7 @@ from linli.matters.models import (
 from linli.matters.services import flags as flag_services
 from linli.matters.services import ratings as rating_services
 
+from .common.redirects import safe_next
 from .forms_ratings import (
     AppealDecideForm,
     AppealForm,
@@ -46,7 +47,6 @@ from .forms_ratings import (
     VisitForm,
     first_error,
 )
-from .redirects import safe_next
 
 
 def _matter(request: HttpRequest, pk: int) -> Matter:

@@ -36,8 +36,8 @@ from linli.places.choices import PlaceKind, depth_of
 from linli.places.models import Place
 from linli.places.models.place import within_any_q
 
+from .common.params import query_int
 from .forms_settings import CalendarDayForm, MatterSettingsForm
-from .params import query_int
 
 
 def _communities(user: object, roles: Iterable[str]) -> QuerySet[Place]:

@@ -41,11 +41,11 @@ from linli.points.policies import PointsAction
 from linli.points.selectors import communities_for, resident_balance
 from linli.points.services import shop
 
-from .fields import BoundedIntegerField, NameField, TextField
-from .forms import NoColonLabels, add_domain_error
-from .params import query_int, query_text
-from .redirects import safe_next
-from .scoping import community_from_request
+from .common.fields import BoundedIntegerField, NameField, TextField
+from .common.forms import NoColonLabels, add_domain_error
+from .common.params import query_int, query_text
+from .common.redirects import safe_next
+from .common.scoping import community_from_request
 
 # --- forms -----------------------------------------------------------------------------------
 

@@ -30,7 +30,7 @@ from linli.points.selectors_stats import (
     year_figures,
     years_with_postings,
 )
-from linli.web.params import query_int
+from linli.web.common.params import query_int
 
 
 def _this_year() -> int:

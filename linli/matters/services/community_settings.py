@@ -35,10 +35,12 @@ from linli.places.models import Place
 
 from ..choices import SETTINGS_BOUNDS
 from ..models import CalendarDay, MatterSettings
+from ..policies import PERMISSIONS, MatterAction
 from ..selectors import calendar_for
 
-SETTINGS_ROLES = frozenset({Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY, Role.OPERATOR})
-CALENDAR_ROLES = frozenset({Role.COMMUNITY_SECRETARY, Role.OPERATOR})
+# Who may change them: the one table in ``matters.policies``.
+SETTINGS_ROLES = PERMISSIONS[MatterAction.SETTINGS]
+CALENDAR_ROLES = PERMISSIONS[MatterAction.CALENDAR]
 MAX_NOTE = 100
 
 # field → (lowest, highest, what the error says). Quorum: the law asks for more than half

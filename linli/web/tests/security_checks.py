@@ -31,8 +31,8 @@ def page_nonce(response: Any) -> str | None:
 
 
 def assert_security_headers(response: Any, *, geolocation: bool = False, ours: bool = True) -> None:
-    """``ours``: a page of ours (web/base.html), whose scripts carry the nonce; Django's admin
-    pages have only script files and need none."""
+    """``ours``: a page of ours (web/common/base.html), whose scripts carry the nonce; Django's
+    admin pages have only script files and need none."""
     csp = csp_directives(response)
     header = response.headers["Content-Security-Policy"]
     assert "unsafe-inline" not in header and "unsafe-eval" not in header, header

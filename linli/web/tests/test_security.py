@@ -20,12 +20,12 @@ from conftest import PASSWORD
 from linli.matters.services import matter_raise
 from linli.notifications.models import Notification
 from linli.notifications.services import notify
-from linli.web.middleware import (
+from linli.web.common.middleware import (
     PermissionsPolicyMiddleware,
     allow_features,
     permissions_policy_with,
 )
-from linli.web.redirects import safe_next
+from linli.web.common.redirects import safe_next
 from linli.web.tests.security_checks import (
     HOSTILE_NEXT,
     assert_security_headers,
@@ -167,7 +167,7 @@ def test_our_scripts_set_no_style_attribute_and_eval_nothing():
 
 
 def test_htmx_is_told_not_to_inject_its_style_or_eval():
-    base = (WEB / "templates" / "web" / "base.html").read_text()
+    base = (WEB / "templates" / "web" / "common" / "base.html").read_text()
     assert '"includeIndicatorStyles":false' in base and '"allowEval":false' in base
     assert ".htmx-indicator" in (WEB / "static" / "linli" / "linli.css").read_text()
 

@@ -82,7 +82,7 @@ def lockout_response(
     """The page for a locked-out pair or a refused address (``AXES_LOCKOUT_CALLABLE``)."""
     return render(
         request,
-        "web/locked_out.html",
+        "web/account/locked_out.html",
         {
             "address_refused": bool(getattr(request, REFUSED_ATTR, False)),
             "spray_minutes": round(settings.LINLI_SPRAY_HOURS * 60),

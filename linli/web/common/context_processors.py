@@ -1,3 +1,6 @@
+"""What the base template needs on every page: which menu items the person may see, the
+unread notifications, 长辈模式. Each answer comes from the areas' policies."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -6,9 +9,9 @@ from django.http import HttpRequest
 
 from linli.matters import policies as matter_policies
 from linli.matters.selectors_boards import has_board
+from linli.matters.selectors_ratings import supervises
 from linli.notifications.selectors import unread_count
 from linli.people import policies
-from linli.people.choices import Role
 from linli.people.models import Resident
 from linli.points import policies as points_policies
 from linli.points.policies import PointsAction
@@ -16,7 +19,6 @@ from linli.points.policies import PointsAction
 
 def linli(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    roles = policies.roles(user) if user is not None else set()
     signed_in = user is not None and user.is_authenticated
     can_see_points = signed_in and (
         points_policies.can_anywhere(user, PointsAction.LEDGER_VIEW)
@@ -25,21 +27,19 @@ def linli(request: HttpRequest) -> dict[str, Any]:
     )
     can_see_places = policies.can_anywhere(user, policies.Action.PLACE_VIEW) if signed_in else False
     handles_referrals = bool(signed_in and matter_policies.handler_department_ids(user))
+    supervisor = bool(signed_in and supervises(user))
+    sponsor = bool(signed_in and points_policies.can_anywhere(user, PointsAction.VOUCHER_CONFIRM))
     return {
         "can_see_matters": bool(
             signed_in and (can_see_points or can_see_places or handles_referrals)
         ),
         "can_see_board": bool(signed_in and has_board(user)),
-        "is_supervisor": Role.SUPERVISOR in roles,
+        "is_supervisor": supervisor,
         # Activities: residents (sign up, their record) and staff / team leaders (organise).
-        "can_see_activities": bool(can_see_points or Role.SUPERVISOR in roles),
+        "can_see_activities": bool(can_see_points or supervisor),
         "can_see_points": can_see_points,
-        "can_see_shop": bool(signed_in and (can_see_points or Role.SPONSOR in roles)),
+        "can_see_shop": bool(signed_in and (can_see_points or sponsor)),
         "elder_mode": getattr(request, "elder_mode", False),
-        "my_roles": roles,
-        "is_staff_role": bool(
-            roles & {Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY, Role.OPERATOR}
-        ),
         "can_see_residents": policies.can_anywhere(user, policies.Action.RESIDENT_VIEW)
         if user is not None and user.is_authenticated
         else False,

@@ -1,0 +1,1 @@
+"""Signing in and out, the password, the preferences and the home page."""
