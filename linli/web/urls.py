@@ -10,29 +10,16 @@ from . import (
     urls_ratings,
     urls_shop,
     urls_stats,
-    views,
-    views_import,
     views_points,
 )
 from .account import urls as account_urls
+from .people import urls as people_urls
 
 app_name = "web"
 
 urlpatterns = [
     path("", include(account_urls)),
-    path("places/", views.place_tree, name="place_tree"),
-    path("places/<int:pk>/", views.place_detail, name="place_detail"),
-    path("residents/", views.resident_list, name="resident_list"),
-    path("residents/new/", views.resident_new, name="resident_new"),
-    path("residents/import/", views_import.resident_import, name="resident_import"),
-    path(
-        "residents/import/<int:pk>/",
-        views_import.resident_import_preview,
-        name="resident_import_preview",
-    ),
-    path("residents/export.xlsx", views_import.resident_export, name="resident_export"),
-    path("residents/<int:pk>/", views.resident_detail, name="resident_detail"),
-    path("residents/<int:pk>/account/", views.resident_account, name="resident_account"),
+    path("", include(people_urls)),
     path("residents/<int:pk>/points/", views_points.resident_points, name="resident_points"),
     path("points/", views_points.points_home, name="points_home"),
     path("points/award/", views_points.points_award_view, name="points_award"),

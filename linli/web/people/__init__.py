@@ -1,0 +1,1 @@
+"""Places, the resident register, and its Excel import and export."""
