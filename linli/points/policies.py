@@ -3,7 +3,7 @@ for everything below it; outside one's places is NotFound."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final, Literal
 
 from django.db.models import Q
 
@@ -53,6 +53,24 @@ def can_anywhere(actor: Any, action: str) -> bool:
     if getattr(actor, "is_system", False):
         return True
     return bool(people_policies.places_for_roles(actor, PERMISSIONS[action]))
+
+
+ANYWHERE: Final = "anywhere"
+
+
+def award_mode(actor: Any, where: Place | Literal["anywhere"]) -> str | None:
+    """How ``actor`` may give points at ``where`` (a resident's household; or ``ANYWHERE``,
+    for which form a page offers): ``PointsAction.AWARD`` (posted at once: staff),
+    ``PointsAction.PROPOSE`` (a proposal staff approve: building leaders), or None. The award
+    page and ``points_award`` both ask this, so the two never disagree."""
+    for action in (PointsAction.AWARD, PointsAction.PROPOSE):
+        if isinstance(where, Place):
+            allowed = can(actor, action, where)
+        else:
+            allowed = can_anywhere(actor, action)
+        if allowed:
+            return action
+    return None
 
 
 def places_for(actor: Any, action: str) -> list[Place]:

@@ -253,10 +253,10 @@ def points_award(
     key = clean_key(idempotency_key)
     when = occurred_at or timezone.now()
     household = resident.household
-    direct = policies.can(actor, PointsAction.AWARD, household)
-    proposal = not direct and policies.can(actor, PointsAction.PROPOSE, household)
-    if not (direct or proposal):
+    mode = policies.award_mode(actor, household)
+    if mode is None:
         raise NotFound(_("找不到该居民"))
+    direct, proposal = mode == PointsAction.AWARD, mode == PointsAction.PROPOSE
     pts = clean_points(points)
     evidence_note = clean_note(evidence_note)
     request_hash = _hash(

@@ -70,7 +70,7 @@ def stats_year(request: HttpRequest) -> HttpResponse:
     figures = year_figures(community=community, year=year)
     return render(
         request,
-        "web/stats_year.html",
+        "web/points/stats_year.html",
         {
             "community": community,
             "communities": communities,
@@ -89,4 +89,4 @@ def stats_public(request: HttpRequest, community: int, year: int) -> HttpRespons
     if not MIN_YEAR <= year < _this_year():
         raise Http404
     figures = year_figures(community=place, year=year)
-    return render(request, "web/stats_public.html", {"community": place, "f": figures})
+    return render(request, "web/points/stats_public.html", {"community": place, "f": figures})
