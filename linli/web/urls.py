@@ -8,11 +8,11 @@ from . import (
     urls_notifications,
     urls_publication,
     urls_ratings,
-    urls_shop,
 )
 from .account import urls as account_urls
 from .people import urls as people_urls
 from .points import urls as points_urls
+from .shop import urls as shop_urls
 
 app_name = "web"
 
@@ -21,7 +21,7 @@ urlpatterns = [
     path("", include(people_urls)),
     path("", include(points_urls)),
     *urls_publication.urlpatterns,
-    *urls_shop.urlpatterns,
+    path("", include(shop_urls)),
     *urls_matters.urlpatterns,
     *urls_meetings.urlpatterns,
     *urls_ratings.urlpatterns,

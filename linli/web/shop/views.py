@@ -5,12 +5,8 @@ places is 404."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-import segno
-from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -19,115 +15,31 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from linli.core.errors import DomainError, NotFound
+from linli.core.errors import NotFound
 from linli.core.quarters import local_date, quarter_of
 from linli.people import selectors as people_selectors
-from linli.people.choices import Role
-from linli.people.models import Resident, User
+from linli.people.models import Resident
 from linli.places.choices import PlaceKind
 from linli.places.models import Place
 from linli.places.models.place import within_any_q
 from linli.points import policies
 from linli.points import selectors_shop as shop_selectors
-from linli.points.choices import OrderStatus, RewardKind, SponsorKind
-from linli.points.limits import MAX_PER_RESIDENT, MAX_POINTS, MAX_QUANTITY, MAX_STOCK
+from linli.points.choices import OrderStatus
 from linli.points.models import Order, Reward, Sponsor
 from linli.points.policies import PointsAction
 from linli.points.selectors import communities_for, resident_balance
 from linli.points.services import shop
+from linli.web.common.door import run_service
+from linli.web.common.params import query_int, query_text
+from linli.web.common.qr import qr_svg
+from linli.web.common.redirects import safe_next
+from linli.web.common.scoping import community_from_request
 
-from .common.fields import BoundedIntegerField, NameField, TextField
-from .common.forms import NoColonLabels, add_domain_error
-from .common.params import query_int, query_text
-from .common.redirects import safe_next
-from .common.scoping import community_from_request
-
-# --- forms -----------------------------------------------------------------------------------
-
-
-class RedeemForm(NoColonLabels, forms.Form):
-    quantity = BoundedIntegerField(
-        label=gettext_lazy("数量"), min_value=1, max_value=MAX_QUANTITY, initial=1
-    )
-    idempotency_key = NameField(widget=forms.HiddenInput, max_length=120)
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
-
-
-class RewardForm(NoColonLabels, forms.Form):
-    kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=RewardKind.choices)
-    name = NameField(label=gettext_lazy("名称"), max_length=60)
-    description = TextField(
-        label=gettext_lazy("说明"),
-        max_length=300,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-    price = BoundedIntegerField(label=gettext_lazy("所需积分"), min_value=1, max_value=MAX_POINTS)
-    stock = BoundedIntegerField(label=gettext_lazy("库存/名额"), min_value=0, max_value=MAX_STOCK)
-    per_resident_limit = BoundedIntegerField(
-        label=gettext_lazy("每人每季度限兑"),
-        min_value=1,
-        max_value=MAX_PER_RESIDENT,
-        required=False,
-        help_text=gettext_lazy("留空表示不限"),
-    )
-    sponsor = forms.ModelChoiceField(
-        label=gettext_lazy("赞助方"), queryset=Sponsor.objects.none(), required=False
-    )
-    photo = forms.FileField(
-        label=gettext_lazy("图片"),
-        required=False,
-        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
-    )
-    active = forms.BooleanField(label=gettext_lazy("上架"), required=False, initial=True)
-
-    def __init__(self, *args: Any, sponsors: QuerySet[Sponsor], **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.fields["sponsor"].queryset = sponsors  # type: ignore[attr-defined]
-
-
-class SponsorForm(NoColonLabels, forms.Form):
-    name = NameField(label=gettext_lazy("名称"), max_length=80)
-    kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=SponsorKind.choices)
-    contact_name = NameField(label=gettext_lazy("联系人"), max_length=32, required=False)
-    contact_phone = NameField(label=gettext_lazy("联系电话"), max_length=20, required=False)
-    address = NameField(label=gettext_lazy("地址"), max_length=120, required=False)
-    user = forms.ModelChoiceField(
-        label=gettext_lazy("商家账号"),
-        queryset=User.objects.none(),
-        required=False,
-        help_text=gettext_lazy("有“辖区企业”角色的账号，用来确认服务兑换码"),
-    )
-    thanks_public = forms.BooleanField(
-        label=gettext_lazy("在感谢名单中公开"), required=False, initial=True
-    )
-
-    def __init__(self, *args: Any, community: Place, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = User.objects.filter(  # type: ignore[attr-defined]
-            grants__role=Role.SPONSOR, grants__place=community, grants__revoked_at__isnull=True
-        ).distinct()
-
-
-class PledgeForm(NoColonLabels, forms.Form):
-    year = BoundedIntegerField(label=gettext_lazy("年"), min_value=2000, max_value=2100)
-    quarter = forms.TypedChoiceField(
-        label=gettext_lazy("季度"), choices=[(i, i) for i in range(1, 5)], coerce=int
-    )
-    description = NameField(label=gettext_lazy("赞助内容"), max_length=200)
-    value_yuan = forms.DecimalField(
-        label=gettext_lazy("折合金额（元）"), min_value=0, max_digits=10, decimal_places=2
-    )
-
+from .forms import PledgeForm, RedeemForm, RewardForm, SponsorForm
 
 # --- helpers ---------------------------------------------------------------------------------
 
@@ -173,7 +85,7 @@ def shop_redeem_for(request: HttpRequest) -> HttpResponse:
     )
     return render(
         request,
-        "web/shop_redeem_for.html",
+        "web/shop/shop_redeem_for.html",
         {
             "query": query,
             "residents": residents,
@@ -207,8 +119,7 @@ def _qr(request: HttpRequest, order: Order, scale: int = 4) -> SafeString:
     url = request.build_absolute_uri(
         reverse("web:shop_sponsor") + f"?code={order.voucher_code or ''}"
     )
-    svg = segno.make(url, error="m").svg_inline(scale=scale, dark="#111", light="#fff")
-    return mark_safe(svg)  # noqa: S308 - segno's own SVG markup, the URL is encoded as modules
+    return qr_svg(url, scale=scale)
 
 
 def _back(request: HttpRequest, fallback: str) -> str:
@@ -253,7 +164,7 @@ def shop_home(request: HttpRequest) -> HttpResponse:
     orders = list(shop_selectors.resident_orders(resident)[:3]) if resident else []
     return render(
         request,
-        "web/shop_home.html",
+        "web/shop/shop_home.html",
         {
             "community": community,
             "resident": resident,
@@ -282,27 +193,25 @@ def shop_redeem(request: HttpRequest, pk: int) -> HttpResponse:
     form = RedeemForm(request.POST or None)
     now = timezone.now()
     if request.method == "POST" and form.is_valid():
-        try:
-            order = shop.redemption_place(
-                actor=request.user,
-                resident=resident,
-                reward=reward,
-                quantity=form.cleaned_data["quantity"],
-                idempotency_key=form.cleaned_data["idempotency_key"],
-            )
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(
-                request,
+        placed = run_service(
+            request,
+            shop.redemption_place,
+            form=form,
+            ok=lambda order: (
                 _("兑换成功：%(name)s × %(n)d，扣 %(points)d 分。")
-                % {"name": reward.name, "n": order.quantity, "points": order.points},
-            )
-            return redirect("web:shop_order", pk=order.pk)
+                % {"name": reward.name, "n": order.quantity, "points": order.points}
+            ),
+            resident=resident,
+            reward=reward,
+            quantity=form.cleaned_data["quantity"],
+            idempotency_key=form.cleaned_data["idempotency_key"],
+        )
+        if placed:
+            return redirect("web:shop_order", pk=placed.value.pk)
     used = shop_selectors.used_this_quarter(resident, reward.community_id, now).get(reward.pk, 0)
     return render(
         request,
-        "web/shop_redeem.html",
+        "web/shop/shop_redeem.html",
         {
             "on_behalf": on_behalf,
             "reward": reward,
@@ -324,7 +233,7 @@ def shop_my_orders(request: HttpRequest) -> HttpResponse:
         order.qr = _qr(request, order, 3) if order.status == OrderStatus.VOUCHER else ""
     return render(
         request,
-        "web/shop_my_orders.html",
+        "web/shop/shop_my_orders.html",
         {
             "page": page,
             "resident": resident,
@@ -335,15 +244,12 @@ def shop_my_orders(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def shop_order(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        order = shop_selectors.order_get_for_actor(request.user, pk)
-    except NotFound as exc:
-        raise Http404 from exc
+    order = shop_selectors.order_get_for_actor(request.user, pk)
     own = order.resident.user_id == request.user.pk
     staff = policies.can(request.user, PointsAction.ORDER_MANAGE, order.resident.household)
     return render(
         request,
-        "web/shop_order.html",
+        "web/shop/shop_order.html",
         {
             "order": order,
             "own": own,
@@ -357,15 +263,14 @@ def shop_order(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def shop_order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        order = shop_selectors.order_get_for_actor(request.user, pk)
-    except NotFound as exc:
-        raise Http404 from exc
-    try:
-        shop.order_cancel(actor=request.user, order=order, reason=request.POST.get("reason", ""))
-        messages.success(request, _("已取消，%(n)d 分已退回。") % {"n": order.points})
-    except DomainError as exc:
-        messages.error(request, str(exc))
+    order = shop_selectors.order_get_for_actor(request.user, pk)
+    run_service(
+        request,
+        shop.order_cancel,
+        ok=_("已取消，%(n)d 分已退回。") % {"n": order.points},
+        order=order,
+        reason=request.POST.get("reason", ""),
+    )
     return redirect(_back(request, reverse("web:shop_order", args=[order.pk])))
 
 
@@ -375,21 +280,16 @@ def shop_order_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def shop_order_fulfil(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        order = shop_selectors.order_get_for_actor(request.user, pk)
-    except NotFound as exc:
-        raise Http404 from exc
+    order = shop_selectors.order_get_for_actor(request.user, pk)
     if not policies.can(request.user, PointsAction.ORDER_MANAGE, order.resident.household):
         raise Http404
-    try:
-        shop.order_fulfil(actor=request.user, order=order)
-        messages.success(
-            request,
-            _("已登记领取：%(who)s · %(name)s × %(n)d")
-            % {"who": order.resident.name, "name": order.reward.name, "n": order.quantity},
-        )
-    except DomainError as exc:
-        messages.error(request, str(exc))
+    run_service(
+        request,
+        shop.order_fulfil,
+        ok=_("已登记领取：%(who)s · %(name)s × %(n)d")
+        % {"who": order.resident.name, "name": order.reward.name, "n": order.quantity},
+        order=order,
+    )
     return redirect(_back(request, reverse("web:shop_order", args=[order.pk])))
 
 
@@ -407,7 +307,7 @@ def shop_orders(request: HttpRequest) -> HttpResponse:
     page = Paginator(orders, 50).get_page(request.GET.get("page"))
     return render(
         request,
-        "web/shop_orders.html",
+        "web/shop/shop_orders.html",
         {
             "community": community,
             "communities": communities,
@@ -427,7 +327,7 @@ def shop_rewards(request: HttpRequest) -> HttpResponse:
     community, communities = community_from_request(request, PointsAction.SHOP_MANAGE)
     return render(
         request,
-        "web/shop_rewards.html",
+        "web/shop/shop_rewards.html",
         {
             "community": community,
             "communities": communities,
@@ -448,26 +348,33 @@ def _reward_form_page(
     )
     if request.method == "POST" and form.is_valid():
         data = {f: form.cleaned_data[f] for f in shop.REWARD_FIELDS}
-        try:
-            if reward is None:
-                shop.reward_create(
-                    actor=request.user,
-                    community=community,
-                    photo=form.cleaned_data["photo"],
-                    **data,
-                )
-            else:
-                shop.reward_update(
-                    actor=request.user, reward=reward, photo=form.cleaned_data["photo"], **data
-                )
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, _("兑换商品已保存。"))
+        photo = form.cleaned_data["photo"]
+        saved = (
+            run_service(
+                request,
+                shop.reward_create,
+                form=form,
+                ok=_("兑换商品已保存。"),
+                community=community,
+                photo=photo,
+                **data,
+            )
+            if reward is None
+            else run_service(
+                request,
+                shop.reward_update,
+                form=form,
+                ok=_("兑换商品已保存。"),
+                reward=reward,
+                photo=photo,
+                **data,
+            )
+        )
+        if saved:
             return redirect(f"{reverse('web:shop_rewards')}?community={community.pk}")
     return render(
         request,
-        "web/shop_form.html",
+        "web/shop/shop_form.html",
         {
             "form": form,
             "community": community,
@@ -489,29 +396,23 @@ def shop_reward_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def shop_reward_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        reward = shop_selectors.reward_get_for_staff(request.user, pk)
-    except NotFound as exc:
-        raise Http404 from exc
+    reward = shop_selectors.reward_get_for_staff(request.user, pk)
     return _reward_form_page(request, Place.objects.get(pk=reward.community_id), reward)
 
 
 @login_required
 @require_POST
 def shop_reward_restock(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        reward = shop_selectors.reward_get_for_staff(request.user, pk)
-    except NotFound as exc:
-        raise Http404 from exc
-    try:
-        done = shop.reward_restock(
-            actor=request.user, reward=reward, add=request.POST.get("add", "")
-        )
-        messages.success(
-            request, _("已补充，“%(name)s”现有 %(n)d 份。") % {"name": done.name, "n": done.stock}
-        )
-    except DomainError as exc:
-        messages.error(request, str(exc))
+    reward = shop_selectors.reward_get_for_staff(request.user, pk)
+    run_service(
+        request,
+        shop.reward_restock,
+        ok=lambda done: (
+            _("已补充，“%(name)s”现有 %(n)d 份。") % {"name": done.name, "n": done.stock}
+        ),
+        reward=reward,
+        add=request.POST.get("add", ""),
+    )
     return redirect(f"{reverse('web:shop_rewards')}?community={reward.community_id}")
 
 
@@ -522,7 +423,7 @@ def shop_sponsors(request: HttpRequest) -> HttpResponse:
     quarter = quarter_of(today)
     return render(
         request,
-        "web/shop_sponsors.html",
+        "web/shop/shop_sponsors.html",
         {
             "community": community,
             "communities": communities,
@@ -541,19 +442,30 @@ def _sponsor_form_page(
     form = SponsorForm(request.POST or None, community=community, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = {f: form.cleaned_data[f] for f in (*shop.SPONSOR_FIELDS, "user")}
-        try:
-            if sponsor is None:
-                shop.sponsor_create(actor=request.user, community=community, **data)
-            else:
-                shop.sponsor_update(actor=request.user, sponsor=sponsor, **data)
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("赞助方已保存。"))
+        saved = (
+            run_service(
+                request,
+                shop.sponsor_create,
+                form=form,
+                ok=_("赞助方已保存。"),
+                community=community,
+                **data,
+            )
+            if sponsor is None
+            else run_service(
+                request,
+                shop.sponsor_update,
+                form=form,
+                ok=_("赞助方已保存。"),
+                sponsor=sponsor,
+                **data,
+            )
+        )
+        if saved:
             return redirect(f"{reverse('web:shop_sponsors')}?community={community.pk}")
     return render(
         request,
-        "web/shop_form.html",
+        "web/shop/shop_form.html",
         {
             "form": form,
             "community": community,
@@ -573,36 +485,33 @@ def shop_sponsor_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def shop_sponsor_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        sponsor = shop_selectors.sponsor_get_for_staff(request.user, pk)
-    except NotFound as exc:
-        raise Http404 from exc
+    sponsor = shop_selectors.sponsor_get_for_staff(request.user, pk)
     return _sponsor_form_page(request, Place.objects.get(pk=sponsor.community_id), sponsor)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def shop_pledge_new(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        sponsor = shop_selectors.sponsor_get_for_staff(request.user, pk)
-    except NotFound as exc:
-        raise Http404 from exc
+    sponsor = shop_selectors.sponsor_get_for_staff(request.user, pk)
     quarter = quarter_of(local_date(timezone.now()))
     form = PledgeForm(
         request.POST or None, initial={"year": quarter.year, "quarter": quarter.number}
     )
     back = f"{reverse('web:shop_sponsors')}?community={sponsor.community_id}"
     if request.method == "POST" and form.is_valid():
-        try:
-            shop.pledge_create(actor=request.user, sponsor=sponsor, **form.cleaned_data)
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("赞助承诺已登记。"))
+        pledged = run_service(
+            request,
+            shop.pledge_create,
+            form=form,
+            ok=_("赞助承诺已登记。"),
+            sponsor=sponsor,
+            **form.cleaned_data,
+        )
+        if pledged:
             return redirect(back)
     return render(
         request,
-        "web/shop_form.html",
+        "web/shop/shop_form.html",
         {
             "form": form,
             "community": Place.objects.get(pk=sponsor.community_id),
@@ -615,15 +524,14 @@ def shop_pledge_new(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def shop_pledge_deliver(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        pledge = shop_selectors.pledge_get_for_staff(request.user, pk)
-    except NotFound as exc:
-        raise Http404 from exc
-    try:
-        shop.pledge_deliver(actor=request.user, pledge=pledge, note=request.POST.get("note", ""))
-        messages.success(request, _("已登记交付。"))
-    except DomainError as exc:
-        messages.error(request, str(exc))
+    pledge = shop_selectors.pledge_get_for_staff(request.user, pk)
+    run_service(
+        request,
+        shop.pledge_deliver,
+        ok=_("已登记交付。"),
+        pledge=pledge,
+        note=request.POST.get("note", ""),
+    )
     return redirect(f"{reverse('web:shop_sponsors')}?community={pledge.sponsor.community_id}")
 
 
@@ -647,24 +555,24 @@ def shop_sponsor(request: HttpRequest) -> HttpResponse:
         except NotFound as exc:
             error = str(exc)
     if request.method == "POST" and found is not None:
-        try:
-            shop.voucher_confirm(actor=request.user, order=found)
-        except DomainError as exc:
-            error = str(exc)
-        else:
-            messages.success(
-                request,
-                _("已确认：%(code)s · %(name)s · %(who)s")
-                % {
-                    "code": found.voucher_code,
-                    "name": found.reward.name,
-                    "who": found.resident.name,
-                },
-            )
+        confirmed = run_service(
+            request,
+            shop.voucher_confirm,
+            quiet=True,
+            ok=_("已确认：%(code)s · %(name)s · %(who)s")
+            % {
+                "code": found.voucher_code,
+                "name": found.reward.name,
+                "who": found.resident.name,
+            },
+            order=found,
+        )
+        if confirmed:
             return redirect("web:shop_sponsor")
+        error = str(confirmed.error)
     return render(
         request,
-        "web/shop_sponsor.html",
+        "web/shop/shop_sponsor.html",
         {
             "sponsors": sponsors,
             "rewards": Reward.objects.filter(sponsor__in=sponsors).order_by("name"),
@@ -692,7 +600,7 @@ def shop_thanks(request: HttpRequest, community_pk: int) -> HttpResponse:
     next_year, next_q = (year, number + 1) if number < 4 else (year + 1, 1)
     return render(
         request,
-        "web/shop_thanks.html",
+        "web/shop/shop_thanks.html",
         {
             "community": community,
             "year": year,

@@ -1,8 +1,9 @@
-"""URLs for the shop pages (included by linli/web/urls.py under the "web" namespace)."""
+"""The reward shop: residents redeem and see their orders; staff manage orders, rewards,
+sponsors and pledges; a sponsor confirms its vouchers; the public thanks list."""
 
 from django.urls import URLPattern, path
 
-from . import views_shop as v
+from . import views as v
 
 urlpatterns: list[URLPattern] = [
     path("shop/", v.shop_home, name="shop_home"),
