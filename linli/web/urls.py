@@ -6,12 +6,12 @@ from . import (
     urls_matters,
     urls_meetings,
     urls_notifications,
-    urls_publication,
     urls_ratings,
 )
 from .account import urls as account_urls
 from .people import urls as people_urls
 from .points import urls as points_urls
+from .publication import urls as publication_urls
 from .shop import urls as shop_urls
 
 app_name = "web"
@@ -20,7 +20,7 @@ urlpatterns = [
     path("", include(account_urls)),
     path("", include(people_urls)),
     path("", include(points_urls)),
-    *urls_publication.urlpatterns,
+    path("", include(publication_urls)),
     path("", include(shop_urls)),
     *urls_matters.urlpatterns,
     *urls_meetings.urlpatterns,

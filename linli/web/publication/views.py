@@ -15,7 +15,6 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -29,21 +28,16 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from linli.audit.services import audit_record
-from linli.core.errors import DomainError
 from linli.core.excel import workbook_bytes
-from linli.core.quarters import CHINA
 from linli.people.models import Resident
-from linli.places.models import Place
 from linli.points import policies
 from linli.points import selectors_publication as sel
-from linli.points.choices import AwardStatus, ObjectionStatus, PublicationStatus, RuleCategory
-from linli.points.limits import MAX_POINTS
-from linli.points.models import Award, Objection, Publication, PublicationLine, Rule
+from linli.points.choices import ObjectionStatus, PublicationStatus, RuleCategory
+from linli.points.models import Objection, Publication, PublicationLine
 from linli.points.pdf_publication import publication_pdf, quarter_label
 from linli.points.policies import PointsAction
 from linli.points.selectors import communities_for
 from linli.points.services.publication import (
-    Correction,
     objection_raise,
     objection_settle,
     publication_create,
@@ -53,8 +47,9 @@ from linli.points.services.publication import (
     publication_republish,
     publication_verify,
 )
+from linli.web.common.door import run_service
 
-from .common.fields import BoundedIntegerField, TextField
+from .forms import CreateForm, ObjectionForm, SettleForm
 
 LINES_PER_PAGE = 100
 
@@ -137,7 +132,7 @@ def publication_index(request: HttpRequest) -> HttpResponse:
     """Every published or final list, newest first (no sign-in)."""
     publications = sel.public_publications().order_by("-year", "-quarter", "community__name")
     page = Paginator(publications, 50).get_page(request.GET.get("page"))
-    return render(request, "web/publication_index.html", {"page": page})
+    return render(request, "web/publication/publication_index.html", {"page": page})
 
 
 def publication_public(request: HttpRequest, pk: int) -> HttpResponse:
@@ -150,7 +145,7 @@ def publication_public(request: HttpRequest, pk: int) -> HttpResponse:
     objector = _objector(request, publication)
     return render(
         request,
-        "web/publication_public.html",
+        "web/publication/publication_public.html",
         {
             "publication": publication,
             "title": _title(publication),
@@ -168,15 +163,6 @@ def publication_public(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-class ObjectionForm(forms.Form):
-    reason = TextField(
-        label=gettext_lazy("异议理由"),
-        max_length=300,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=gettext_lazy("请写明哪里不对，例如哪一次加分有误、漏登了什么。"),
-    )
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def publication_object(request: HttpRequest, pk: int, position: int) -> HttpResponse:
@@ -189,21 +175,20 @@ def publication_object(request: HttpRequest, pk: int, position: int) -> HttpResp
     form = ObjectionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         subject = Resident.objects.get(pk=line.resident_id)
-        try:
-            objection_raise(
-                actor=request.user,
-                publication=publication,
-                subject_resident=subject,
-                reason=form.cleaned_data["reason"],
-            )
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("异议已提交，社区工作人员会核实处理。"))
+        raised = run_service(
+            request,
+            objection_raise,
+            form=form,
+            ok=_("异议已提交，社区工作人员会核实处理。"),
+            publication=publication,
+            subject_resident=subject,
+            reason=form.cleaned_data["reason"],
+        )
+        if raised:
             return redirect("web:publication_public", pk=publication.pk)
     return render(
         request,
-        "web/publication_object.html",
+        "web/publication/publication_object.html",
         {
             "publication": publication,
             "title": _title(publication),
@@ -244,7 +229,7 @@ def publication_check(request: HttpRequest) -> HttpResponse:
                 cats = _all_categories(publication)
     return render(
         request,
-        "web/publication_check.html",
+        "web/publication/publication_check.html",
         {
             "raw": raw[:200],
             "digest": digest,
@@ -321,22 +306,6 @@ def publication_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 # --- staff pages -----------------------------------------------------------------------------
 
 
-class CreateForm(forms.Form):
-    community = forms.ModelChoiceField(queryset=Place.objects.none(), label=gettext_lazy("社区"))
-    year = BoundedIntegerField(label=gettext_lazy("年"), min_value=2000, max_value=2100)
-    quarter = forms.TypedChoiceField(
-        label=gettext_lazy("季度"),
-        choices=[(n, n) for n in range(1, 5)],
-        coerce=int,
-    )
-
-    def __init__(self, *args: Any, communities: QuerySet[Place], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        community_field = self.fields["community"]
-        assert isinstance(community_field, forms.ModelChoiceField)
-        community_field.queryset = communities
-
-
 def _count(qs: QuerySet[Any]) -> Subquery:
     return Subquery(
         qs.order_by().values("publication").annotate(n=Count("pk")).values("n")[:1],
@@ -364,18 +333,17 @@ def publication_list(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            publication = publication_create(
-                actor=request.user,
-                community=data["community"],
-                year=data["year"],
-                quarter=data["quarter"],
-            )
-        except DomainError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("已建立草稿，请核对名单后公示。"))
-            return redirect("web:publication_detail", pk=publication.pk)
+        created = run_service(
+            request,
+            publication_create,
+            form=form,
+            ok=_("已建立草稿，请核对名单后公示。"),
+            community=data["community"],
+            year=data["year"],
+            quarter=data["quarter"],
+        )
+        if created:
+            return redirect("web:publication_detail", pk=created.value.pk)
     publications = sel.publications_for_staff(request.user).annotate(
         open_objections=_count(
             Objection.objects.filter(publication=OuterRef("pk"), status=ObjectionStatus.OPEN)
@@ -384,7 +352,7 @@ def publication_list(request: HttpRequest) -> HttpResponse:
     )
     return render(
         request,
-        "web/publication_list.html",
+        "web/publication/publication_list.html",
         {"publications": publications, "form": form},
     )
 
@@ -399,7 +367,7 @@ def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
     now = timezone.now()
     return render(
         request,
-        "web/publication_detail.html",
+        "web/publication/publication_detail.html",
         {
             "publication": publication,
             "title": _title(publication),
@@ -431,73 +399,8 @@ def publication_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
         raise Http404
     publication = _staff_publication(request, pk)
     service, done = ACTIONS[action]
-    try:
-        service(actor=request.user, publication=publication)
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, str(done))
+    run_service(request, service, ok=done, publication=publication)
     return redirect("web:publication_detail", pk=publication.pk)
-
-
-def _award_label(award: Award) -> str:
-    return f"{timezone.localtime(award.occurred_at):%Y-%m-%d} {award.rule.name} +{award.points}"
-
-
-class SettleForm(forms.Form):
-    upheld = forms.TypedChoiceField(
-        label=gettext_lazy("处理结果"),
-        choices=[("1", gettext_lazy("属实，更正")), ("0", gettext_lazy("不属实，不予更正"))],
-        coerce=lambda v: v == "1",
-        widget=forms.RadioSelect,
-    )
-    response = TextField(
-        label=gettext_lazy("处理意见"), max_length=300, widget=forms.Textarea(attrs={"rows": 2})
-    )
-    reverse_award = forms.ModelChoiceField(
-        queryset=Award.objects.none(),
-        required=False,
-        label=gettext_lazy("冲正这笔加分"),
-    )
-    rule = forms.ModelChoiceField(
-        queryset=Rule.objects.none(), required=False, label=gettext_lazy("补加：规则")
-    )
-    points = BoundedIntegerField(
-        required=False, min_value=1, max_value=MAX_POINTS, label=gettext_lazy("补加：分值")
-    )
-    occurred_on = forms.DateField(
-        required=False,
-        label=gettext_lazy("补加：发生日期"),
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=gettext_lazy("留空则记在本季度最后一天"),
-    )
-
-    def __init__(self, *args: Any, objection: Objection, **kwargs: Any) -> None:
-        kwargs["prefix"] = f"o{objection.pk}"
-        super().__init__(*args, **kwargs)
-        award_field = self.fields["reverse_award"]
-        rule_field = self.fields["rule"]
-        assert isinstance(award_field, forms.ModelChoiceField)
-        assert isinstance(rule_field, forms.ModelChoiceField)
-        award_field.queryset = (
-            Award.objects.filter(resident_id=objection.subject_id, status=AwardStatus.POSTED)
-            .select_related("rule")
-            .order_by("-occurred_at")
-        )
-        award_field.label_from_instance = _award_label  # type: ignore[method-assign,assignment]
-        rule_field.queryset = Rule.objects.filter(
-            community_id=objection.publication.community_id, active_until__isnull=True
-        ).order_by("category", "key")
-
-    def correction(self) -> Correction:
-        data = self.cleaned_data
-        day = data.get("occurred_on")
-        return Correction(
-            reverse_award=data.get("reverse_award"),
-            rule=data.get("rule"),
-            points=data.get("points"),
-            occurred_at=dt.datetime.combine(day, dt.time(12), tzinfo=CHINA) if day else None,
-        )
 
 
 @login_required
@@ -524,7 +427,7 @@ def publication_objections(request: HttpRequest, pk: int) -> HttpResponse:
     ]
     return render(
         request,
-        "web/publication_objections.html",
+        "web/publication/publication_objections.html",
         {"publication": publication, "title": _title(publication), "items": items},
     )
 
@@ -542,16 +445,13 @@ def objection_settle_view(request: HttpRequest, pk: int) -> HttpResponse:
                 label = form.fields[field].label if field in form.fields else ""
                 messages.error(request, f"{label}：{error}" if label else str(error))
     else:
-        try:
-            objection_settle(
-                actor=request.user,
-                objection=objection,
-                upheld=form.cleaned_data["upheld"],
-                response=form.cleaned_data["response"],
-                correction=form.correction() if form.cleaned_data["upheld"] else None,
-            )
-        except DomainError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("异议已处理。如有更正，请重新公示名单。"))
+        run_service(
+            request,
+            objection_settle,
+            ok=_("异议已处理。如有更正，请重新公示名单。"),
+            objection=objection,
+            upheld=form.cleaned_data["upheld"],
+            response=form.cleaned_data["response"],
+            correction=form.correction() if form.cleaned_data["upheld"] else None,
+        )
     return redirect("web:publication_objections", pk=objection.publication_id)

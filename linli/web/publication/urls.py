@@ -5,7 +5,7 @@ and the masked Excel); ``points/publications/…`` is for staff of the community
 
 from django.urls import URLPattern, path
 
-from . import views_publication as v
+from . import views as v
 
 urlpatterns: list[URLPattern] = [
     path("public/points/", v.publication_index, name="publication_index"),
