@@ -26,7 +26,7 @@ from linli.people.models import User
 from linli.places.models import Place
 
 from . import policies, workflows
-from .choices import MatterLevel, ReferralState
+from .choices import MatterLevel, MatterState, ReferralState
 from .models import (
     BAD_LEVELS,
     AppealState,
@@ -103,6 +103,18 @@ def rectifier_kinds(actor: Any, matter: Matter, rectification: Rectification) ->
     if dept is not None and dept in policies.handler_department_ids(actor):
         kinds.add(workflows.DEPARTMENT)
     return kinds
+
+
+def can_rate(actor: Any, matter: Matter) -> bool:
+    """The raiser, on a done matter, who has not rated this round yet (the rating page and
+    the panel on the matter's page ask this; ``rating_give`` refuses the rest)."""
+    if workflows.RAISER not in policies.actor_kinds(actor, matter):
+        return False
+    if matter.state != MatterState.DONE:
+        return False
+    return not Rating.objects.filter(
+        matter_id=matter.pk, rater_id=actor.pk, round=rating_round(matter)
+    ).exists()
 
 
 def can_decide(actor: Any, matter: Matter) -> bool:

@@ -2,13 +2,10 @@ from django.urls import include, path
 
 from . import (
     urls_activities,
-    urls_boards,
-    urls_matters,
-    urls_meetings,
-    urls_notifications,
-    urls_ratings,
 )
 from .account import urls as account_urls
+from .matters import urls as matters_urls
+from .notifications import urls as notifications_urls
 from .people import urls as people_urls
 from .points import urls as points_urls
 from .publication import urls as publication_urls
@@ -22,10 +19,7 @@ urlpatterns = [
     path("", include(points_urls)),
     path("", include(publication_urls)),
     path("", include(shop_urls)),
-    *urls_matters.urlpatterns,
-    *urls_meetings.urlpatterns,
-    *urls_ratings.urlpatterns,
-    *urls_notifications.urlpatterns,
-    *urls_boards.urlpatterns,
+    path("", include(matters_urls)),
+    path("", include(notifications_urls)),
     *urls_activities.urlpatterns,
 ]

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from linli.matters.tests.test_boards_data import TODAY, board_data
-from linli.web import views_boards
+from linli.web.matters.views import boards as views_boards
 
 from .conftest import no_horizontal_overflow, sign_in
 

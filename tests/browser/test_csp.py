@@ -20,7 +20,7 @@ from linli.matters.tests.test_boards_data import TODAY, board_data
 from linli.people.models import Resident
 from linli.points.choices import RuleCategory
 from linli.points.services import catalog_version_create, rule_create
-from linli.web import views_boards
+from linli.web.matters.views import boards as views_boards
 
 from .conftest import PHONE, _close, _new_page, csp_violations, sign_in
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from linli.core.workdays import LAST_COVERED_YEAR
 from linli.matters.choices import MatterLevel, MatterState
 from linli.matters.tests.test_boards_data import TODAY, at, board_data, matter, referral
-from linli.web import views_boards
+from linli.web.matters.views import boards as views_boards
 from linli.web.tests.security_checks import assert_security_headers
 
 pytestmark = pytest.mark.django_db

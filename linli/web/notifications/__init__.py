@@ -1,0 +1,1 @@
+"""Notifications: the inbox and the e-mail digest address."""
