@@ -1,9 +1,7 @@
 from django.urls import include, path
 
-from . import (
-    urls_activities,
-)
 from .account import urls as account_urls
+from .activities import urls as activities_urls
 from .matters import urls as matters_urls
 from .notifications import urls as notifications_urls
 from .people import urls as people_urls
@@ -21,5 +19,5 @@ urlpatterns = [
     path("", include(shop_urls)),
     path("", include(matters_urls)),
     path("", include(notifications_urls)),
-    *urls_activities.urlpatterns,
+    path("", include(activities_urls)),
 ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import DataError
@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 
 ELDER_COOKIE = "linli_elder"
 ViewFunc = Callable[..., HttpResponseBase]
+ResponseT = TypeVar("ResponseT", bound=HttpResponseBase)
 
 
 class PreferencesMiddleware:
@@ -73,6 +74,13 @@ def permissions_policy_with(**allowed: str) -> str:
     for name, origins in allowed.items():
         features[name.replace("_", "-")] = f"({origins})"
     return ", ".join(f"{name}={value}" for name, value in features.items())
+
+
+def with_features(response: ResponseT, **allowed: str) -> ResponseT:
+    """``response`` with the default policy and some features allowed (a page that asks the
+    phone for its position says so; its redirects keep the default)."""
+    response[PERMISSIONS_POLICY] = permissions_policy_with(**allowed)
+    return response
 
 
 def allow_features(**allowed: str) -> Callable[[ViewFunc], ViewFunc]:

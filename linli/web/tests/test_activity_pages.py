@@ -29,8 +29,8 @@ from linli.audit.models import AuditEvent
 from linli.people.models import Resident
 from linli.points.models import Award
 from linli.points.selectors import resident_balance
+from linli.web.activities.views.scan import SCAN_SESSION_KEY
 from linli.web.tests.security_checks import assert_security_headers
-from linli.web.views_activities import SCAN_SESSION_KEY
 
 pytestmark = pytest.mark.django_db
 
