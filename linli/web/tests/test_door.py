@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 from django.contrib.messages import get_messages
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.contrib.sessions.backends.signed_cookies import SessionStore
 from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
 from django.urls import include, path
@@ -73,11 +75,8 @@ def test_a_domain_forbidden_is_the_403_page_with_its_reason_in_chinese_and_engli
 
 
 def _request() -> HttpRequest:
-    from django.contrib.messages.storage.fallback import FallbackStorage
-    from django.contrib.sessions.backends.signed_cookies import SessionStore
-
     request = RequestFactory().post("/")
-    request.session = SessionStore()  # type: ignore[attr-defined]
+    request.session = SessionStore()
     request._messages = FallbackStorage(request)  # type: ignore[attr-defined]
     request.user = None  # type: ignore[assignment]
     return request
