@@ -3,7 +3,7 @@ and appeals, 办不成事, the board, and a community's matter settings and cale
 
 from django.urls import URLPattern, path
 
-from .views import boards, meetings, ratings, settings
+from .views import boards, community_settings, meetings, ratings
 from .views import matters as m
 
 urlpatterns: list[URLPattern] = [
@@ -12,11 +12,11 @@ urlpatterns: list[URLPattern] = [
     path("matters/similar/", m.matter_similar, name="matter_similar"),
     path("matters/referrals/", m.matter_referrals, name="matter_referrals"),
     path("matters/referrals/<int:pk>/<str:action>/", m.referral_act, name="matter_referral_act"),
-    path("matters/settings/", settings.matter_settings, name="matter_settings"),
-    path("matters/calendar/", settings.calendar_days, name="calendar_days"),
+    path("matters/settings/", community_settings.matter_settings, name="matter_settings"),
+    path("matters/calendar/", community_settings.calendar_days, name="calendar_days"),
     path(
         "matters/calendar/<int:pk>/delete/",
-        settings.calendar_day_delete,
+        community_settings.calendar_day_delete,
         name="calendar_day_delete",
     ),
     path("matters/<int:pk>/", m.matter_detail, name="matter_detail"),
