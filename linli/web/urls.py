@@ -1,3 +1,7 @@
+"""The site's pages: one include per area (linli/web/<area>/urls.py), all in the "web"
+namespace. URL names (``web:matter_detail`` …) and paths are the areas' own; this file only
+gathers them (docs/architecture.md, "The web layer")."""
+
 from django.urls import include, path
 
 from .account import urls as account_urls
