@@ -1,7 +1,8 @@
 """The ``linli`` console script: manage.py for operators.
 
-``linli migrate``, ``linli demo``, ``linli points verify`` … are Django management
-commands; ``linli`` with no settings in the environment uses the env-driven base settings.
+``linli migrate``, ``linli points verify`` … are Django management commands (``linli demo``
+too, a developer's command: it refuses a real database); ``linli`` with no settings in the
+environment uses the env-driven base settings.
 """
 
 from __future__ import annotations

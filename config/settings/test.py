@@ -17,6 +17,11 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     # A name per checkout/worker lets several test runs share one PostgreSQL server.
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("LINLI_TEST_DB_NAME", "test_linli")}
+    # The ledger refuses TRUNCATE (points migration 0006) unless the session says otherwise;
+    # Django's flush between transactional tests is one TRUNCATE of every table. Production
+    # never sets this (and its application role may not TRUNCATE at all: docs/operations.md).
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = (options.get("options", "") + " -c linli.allow_truncate=on").strip()
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

@@ -1,7 +1,11 @@
 """The ledger is append-only: on PostgreSQL a trigger refuses UPDATE and DELETE on entries
-and postings. (Tests reset tables with TRUNCATE, which row triggers do not see; production
-denies TRUNCATE to the application's database role.) SQLite — the laptop demo — has no
-trigger: its flush uses DELETE."""
+and postings. Row triggers do not see TRUNCATE: 0007 adds a statement-level trigger refusing
+it (allowed only where the session sets ``linli.allow_truncate = on``, i.e. the test settings,
+whose flush between transactional tests is a TRUNCATE), and a deferred check that every
+posting balances at commit. The application's database role (deploy/sql/app_role.sql) has
+neither UPDATE, DELETE nor TRUNCATE on these tables and cannot alter them, so it can neither
+disable these triggers nor get round them. SQLite — the laptop demo — has no trigger: its
+flush uses DELETE."""
 
 from django.db import migrations
 

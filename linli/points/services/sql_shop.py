@@ -132,9 +132,13 @@ def place(params: dict[str, Any]) -> Placed | None:
 # The reward's stock row is the one row every order of the shop updates. It is locked last,
 # so it is held only for this statement and the COMMIT: the foreign keys of the rows written
 # before (deferred in Django's schema) are checked first by SET CONSTRAINTS … IMMEDIATE,
-# which PostgreSQL applies retroactively. ``stock >= q`` is re-evaluated on the row version
-# this statement waited for, so two orders for the last item cannot both pass.
+# which PostgreSQL applies retroactively (the ledger's balance check, points migration 0007,
+# runs then too). Then everything is deferred again, as Django declares it: IMMEDIATE would
+# otherwise last to the end of the transaction, and a posting written later in it would be
+# checked before its entries exist. ``stock >= q`` is re-evaluated on the row version this
+# statement waited for, so two orders for the last item cannot both pass.
 IMMEDIATE = "SET CONSTRAINTS ALL IMMEDIATE"
+DEFERRED = "SET CONSTRAINTS ALL DEFERRED"
 TAKE = """
 UPDATE points_reward SET stock = stock - %(quantity)s
  WHERE id = %(reward)s AND active AND stock >= %(quantity)s
@@ -146,6 +150,7 @@ def take_stock(reward_id: int, quantity: int) -> bool:
     """Take the stock (locking the reward row until COMMIT); False if there is not enough."""
     with _cursor() as cur:
         cur.execute(IMMEDIATE)
+        cur.execute(DEFERRED)
         cur.execute(TAKE, {"reward": reward_id, "quantity": quantity}, prepare=True)
         return cur.fetchone() is not None
 

@@ -41,6 +41,7 @@ from django.http import HttpResponse
 from django.urls import URLPattern, URLResolver, get_resolver, include, path, resolve, reverse
 from django.utils import timezone
 
+from linli.activities.tokens import make_token
 from linli.web.tests.hostile_world import build_world
 
 pytestmark = pytest.mark.django_db
@@ -294,6 +295,7 @@ PAGES: dict[str, tuple[str, Callable[[W], str]]] = {
     "points_award": (SEC, _q("points_award", lambda w: f"resident={w.dzj.pk}")),
     "points_award_search": (SEC, _u("points_award_search")),
     "points_award_reverse": (SEC, _u("points_award_reverse", _pk("posted"))),
+    "points_award_evidence": (SEC, _u("points_award_evidence", _pk("posted"))),
     "points_proposals": (SEC, _u("points_proposals")),
     "points_proposal_decide": (SEC, _u("points_proposal_decide", _pk("proposal"), _c("reject"))),
     "points_rules": (SEC, _u("points_rules")),
@@ -377,6 +379,9 @@ PAGES: dict[str, tuple[str, Callable[[W], str]]] = {
     "activity_organise": (SEC, _u("activity_organise", _pk("ongoing"))),
     "activity_qr": (SEC, _u("activity_qr", _pk("ongoing"), _c("in"))),
     "activity_scan": (RES, _u("activity_scan", _pk("ongoing"), _c("in"), _c("x"))),
+    "activity_scan_confirm": (RES, _u("activity_scan_confirm", _pk("ongoing"), _c("out"))),
+    "activity_scan_done": (RES, _u("activity_scan_done", _pk("ongoing"), _c("in"))),
+    "activity_checkin_place": (SEC, _u("activity_checkin_place", _pk("ongoing"))),
     "activity_attend": (SEC, _u("activity_attend", _pk("ongoing"), _c("out"))),
     "activity_sign_out_all": (SEC, _u("activity_sign_out_all", _pk("ongoing"))),
     "activity_signup_for": (SEC, _u("activity_signup_for", _pk("upcoming"))),
@@ -396,6 +401,9 @@ PAGES: dict[str, tuple[str, Callable[[W], str]]] = {
     "volunteer_record_of": (SEC, _u("volunteer_record_of", _pk("dzj"))),
     "volunteer_hours_add": (SEC, _u("volunteer_hours_add", _pk("dzj"))),
     "volunteer_certificate": (RES, _u("volunteer_certificate", _pk("dzj"))),
+    "volunteer_certificate_pdf": (
+        RES, _u("volunteer_certificate_pdf", _pk("dzj"), _c("ABCDEFGHJKLM"))
+    ),
     "team_list": (RES, _u("team_list")),
     "team_detail": (RES, _u("team_detail", _pk("team"))),
     "points_stats": (SEC, _u("points_stats")),
@@ -663,7 +671,24 @@ FORMS: list[Form] = [
           "team_only": "free", "day": "date", "start_time": "time", "end_time": "time",
           "capacity": "int", "signup_required": "free", "needs_approval": "free",
           "rule": "id?", "points_basis": "choice", "points": "int?",
-          "repeat_weekly": "free", "repeat_until": "date?"}, min_zero={"points"}),
+          "repeat_weekly": "free", "repeat_until": "date?", "checkin_required": "free",
+          # Read only when the check-in box is ticked (it is not in this post).
+          "checkin_lat": "free", "checkin_lng": "free", "checkin_radius_m": "free"},
+         min_zero={"points"}),
+    Form("activity_checkin_place", SEC, PAGES["activity_checkin_place"][1],
+         lambda w: {"checkin_required": "on", "checkin_lat": "30.3095",
+                    "checkin_lng": "112.2570", "checkin_radius_m": "200"},
+         {"checkin_required": "free", "checkin_lat": "decimal?", "checkin_lng": "decimal?",
+          "checkin_radius_m": "int?"},
+         page=_u("activity_organise", _pk("ongoing")), min_zero={"checkin_lat", "checkin_lng"}),
+    Form("activity_scan_confirm", RES, PAGES["activity_scan_confirm"][1],
+         lambda w: {"token": make_token(w.ongoing.pk, "out", timezone.now()), "lat": "",
+                    "lng": "", "accuracy": ""},
+         # The accuracy is read only with a position (lat and lng); alone it is ignored.
+         {"token": "free", "lat": "decimal?", "lng": "decimal?", "accuracy": "free"},
+         page=lambda w: reverse(
+             "web:activity_scan",
+             args=[w.ongoing.pk, "out", make_token(w.ongoing.pk, "out", timezone.now())])),
     Form("activity_attend", SEC, PAGES["activity_attend"][1],
          lambda w: {"resident": w.dzj.pk, "at": ""}, {"resident": "id", "at": "time?"},
          page=_u("activity_organise", _pk("ongoing"))),
@@ -698,6 +723,7 @@ FORMS_BY_ID = {f.id: f for f in FORMS}
 # POST targets without input of their own (a button): posted with junk only.
 BUTTONS = {
     "logout",
+    "volunteer_certificate",
     "preferences",
     "resident_account",
     "resident_import_preview",
