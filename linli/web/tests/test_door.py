@@ -72,6 +72,7 @@ def test_a_domain_forbidden_is_the_403_page_with_its_reason_in_chinese_and_engli
     assert 'lang="en"' in body and 'data-testid="forbidden"' in body
     assert "You cannot use proxy sign-in for yourself" in body
     assert "不能为自己代签" not in body and "回到首页" not in body
+    assert "Not allowed" in body and "不能这样操作" not in body
 
 
 def _request() -> HttpRequest:
