@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core.actors import is_system
-from linli.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from linli.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from linli.core.quarters import local_date
 from linli.core.text import clean_text
 from linli.core.uploads import (
@@ -430,7 +430,7 @@ def _step(
     note = clean_text(note, limit=MAX_TEXT, multiline=True)
     seen = matter_get_for_actor(actor, matter.pk)
     if not policies.actor_kinds(actor, seen):
-        raise workflows.Forbidden(_("您不能进行此操作"))
+        raise Forbidden(_("您不能进行此操作"))
     with transaction.atomic(durable=True):
         locked = lock_matter(seen.pk)
         before = locked.state
@@ -622,7 +622,7 @@ def matter_merge(*, actor: Any, matter: Matter, into: Matter, note: str = "") ->
     if seen.pk == survivor.pk:
         raise ValidationFailed(_("不能把事项合并到它自己"))
     if not policies.can(actor, policies.MatterAction.MANAGE, seen.place):
-        raise workflows.Forbidden(_("您不能进行此操作"))
+        raise Forbidden(_("您不能进行此操作"))
     with transaction.atomic(durable=True):
         rows = lock_matters(seen.pk, survivor.pk)
         dup, keep = rows[seen.pk], rows[survivor.pk]

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
 from linli.core.actors import is_system
-from linli.core.errors import Conflict, NotFound, ValidationFailed
+from linli.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from linli.core.quarters import local_date
 from linli.core.text import clean_text
 from linli.core.workdays import WorkdayCalendar, add_workdays
@@ -140,7 +140,7 @@ def matter_refer(
     now = now or timezone.now()
     seen = matter_get_for_actor(actor, matter.pk)
     if workflows.STAFF not in policies.actor_kinds(actor, seen):
-        raise workflows.Forbidden(_("您不能进行此操作"))
+        raise Forbidden(_("您不能进行此操作"))
     depts = list(dict.fromkeys(departments))
     if not depts:
         raise ValidationFailed(_("请选择转办部门"))
@@ -474,7 +474,7 @@ def referral_chase(*, actor: Any, now: dt.datetime | None = None) -> list[Referr
     chased once, with an event on its matter's timeline. Safe to run again: chased ones are
     skipped."""
     if not is_system(actor):
-        raise workflows.Forbidden(_("您不能进行此操作"))
+        raise Forbidden(_("您不能进行此操作"))
     now = now or timezone.now()
     today = local_date(now)
     candidates = list(

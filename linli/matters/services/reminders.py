@@ -23,10 +23,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.core.actors import is_system
+from linli.core.errors import Forbidden
 from linli.core.quarters import local_date
 from linli.core.workdays import WorkdayCalendar, workdays_between
 
-from .. import workflows
 from ..models import (
     Flag,
     FlagState,
@@ -89,7 +89,7 @@ def reminders_send(*, actor: Any, now: dt.datetime | None = None) -> ReminderCou
     """Remind everyone whose referral, rectification or flag falls due within their
     community's reminder window (see the module docstring). System only."""
     if not is_system(actor):
-        raise workflows.Forbidden(_("您不能进行此操作"))
+        raise Forbidden(_("您不能进行此操作"))
     now = now or timezone.now()
     today = local_date(now)
     counts = ReminderCounts()
