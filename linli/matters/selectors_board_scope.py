@@ -21,12 +21,11 @@ The figures a scope yields: ``selectors_boards``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from linli.core.actors import is_system
+from linli.core.actors import Actor, is_system
 from linli.core.errors import NotFound
 from linli.people.models import Department
 from linli.places.choices import KIND_ORDER, PlaceKind
@@ -137,19 +136,19 @@ class BoardScope:
         )
 
 
-def _area_roots(actor: Any) -> list[Place]:
+def _area_roots(actor: Actor | None) -> list[Place]:
     roots = policies.places_for(actor, policies.MatterAction.VIEW)
     # A grant below another grant's place adds nothing.
     return [p for p in roots if not any(p is not o and p.is_within(o) for o in roots)]
 
 
-def has_board(actor: Any) -> bool:
+def has_board(actor: Actor | None) -> bool:
     """Whether the actor has a board at all (for a menu link)."""
     return bool(_area_roots(actor) or policies.handler_department_ids(actor))
 
 
 def board_scope(
-    actor: Any, *, place: Place | int | None = None, department: int | None = None
+    actor: Actor | None, *, place: Place | int | None = None, department: int | None = None
 ) -> BoardScope:
     """The actor's board: their area, or (``department=``, or with no area role) the
     departments they handle; narrowed to ``place``. NotFound for anyone without a board, a

@@ -76,6 +76,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, TruncDate, TruncMonth
 from django.utils.translation import gettext as _
 
+from linli.core.actors import Actor
 from linli.core.quarters import CHINA, start_of_day
 from linli.core.workdays import WorkdayCalendar, workdays_between
 from linli.people.models import Department
@@ -568,7 +569,7 @@ def _uncovered(
 
 
 def board_figures(
-    actor: Any,
+    actor: Actor | None,
     *,
     place: Place | int | None = None,
     department: int | None = None,

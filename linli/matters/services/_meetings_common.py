@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
+from linli.core.actors import Actor
 from linli.core.errors import Forbidden
 
 from .. import policies, workflows
@@ -45,7 +46,7 @@ def _url(name: str, *args: Any) -> str:
         return ""
 
 
-def _staff_meeting(actor: Any, meeting: Meeting) -> Meeting:
+def _staff_meeting(actor: Actor, meeting: Meeting) -> Meeting:
     """The meeting, for its community's staff. Outside one's places: not found; a member or
     supervisor who sees it may not act: refused."""
     seen = sel.meeting_get_for_actor(actor, meeting.pk)
@@ -99,14 +100,14 @@ def _member_users(meeting: Meeting) -> list[int]:
     ]
 
 
-def _kind_for(actor: Any, matter: Matter) -> set[str]:
+def _kind_for(actor: Actor, matter: Matter) -> set[str]:
     """The capacities in which staff (or the system) act on a matter for a meeting."""
     return policies.actor_kinds(actor, matter) & {workflows.STAFF, workflows.SYSTEM}
 
 
 def _move(
     matter: Matter,
-    actor: Any,
+    actor: Actor,
     action: str,
     now: dt.datetime,
     *,

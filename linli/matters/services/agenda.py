@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
+from linli.core.actors import Actor
 from linli.core.errors import Conflict, NotFound, ValidationFailed
 from linli.notifications.services import notify
 
@@ -69,7 +70,7 @@ def _check_agenda_matter(meeting: Meeting, matter: Matter) -> None:
 
 
 def _convene(
-    meeting: Meeting, matter: Matter, actor: Any, now: dt.datetime, position: int
+    meeting: Meeting, matter: Matter, actor: Actor, now: dt.datetime, position: int
 ) -> AgendaItem:
     """Put a locked matter on a locked meeting's agenda (CONVENE: → in deliberation). A
     building-level matter is carried up to the compound with it."""
@@ -117,7 +118,7 @@ def _next_position(meeting_id: int) -> int:
 
 
 def agenda_add(
-    *, actor: Any, meeting: Meeting, matter: Matter, when: dt.datetime | None = None
+    *, actor: Actor, meeting: Meeting, matter: Matter, when: dt.datetime | None = None
 ) -> AgendaItem:
     """Put a held matter of the meeting's compound on its agenda (before it closes)."""
     now = when or timezone.now()
@@ -144,7 +145,7 @@ def agenda_add(
 
 
 def _defer_locked(
-    meeting: Meeting, item: AgendaItem, matter: Matter, actor: Any, now: dt.datetime, reason: str
+    meeting: Meeting, item: AgendaItem, matter: Matter, actor: Actor, now: dt.datetime, reason: str
 ) -> None:
     """Take a locked item off the locked meeting's agenda. A matter that has left deliberation
     meanwhile (carried up or declined on its own page) keeps its state; the item just ends."""
@@ -161,7 +162,7 @@ def _defer_locked(
 
 
 def agenda_defer(
-    *, actor: Any, item: AgendaItem, reason: str, when: dt.datetime | None = None
+    *, actor: Actor, item: AgendaItem, reason: str, when: dt.datetime | None = None
 ) -> AgendaItem:
     """Take a pending item off the agenda (暂缓, DEFER: the matter is back in hand at the
     compound). A procedural step, allowed without a quorum, before or during the meeting."""
@@ -199,7 +200,7 @@ agenda_remove = agenda_defer
 
 def item_decide(
     *,
-    actor: Any,
+    actor: Actor,
     item: AgendaItem,
     outcome: str,
     decision: str,
@@ -306,7 +307,7 @@ def _pending_matter_ids(meeting_id: int) -> list[int]:
 
 
 def _finish(
-    actor: Any, meeting: Meeting, matters: dict[int, Matter], now: dt.datetime, reason: str
+    actor: Actor, meeting: Meeting, matters: dict[int, Matter], now: dt.datetime, reason: str
 ) -> int:
     """Defer the locked meeting's pending items (their matters are locked in ``matters``)."""
     pending = [i for i in _lock_items(meeting.pk).values() if i.outcome == O.PENDING]

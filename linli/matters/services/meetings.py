@@ -30,13 +30,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
+from linli.core.actors import Actor
 from linli.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from linli.core.text import clean_text
 from linli.notifications.services import notify
@@ -110,7 +110,7 @@ def _snapshot_members(compound: Place) -> list[tuple[int, str]]:
 
 def meeting_call(
     *,
-    actor: Any,
+    actor: Actor,
     compound: Place,
     title: str,
     scheduled_at: dt.datetime,
@@ -188,7 +188,7 @@ def meeting_call(
 
 def meeting_open(
     *,
-    actor: Any,
+    actor: Actor,
     meeting: Meeting,
     present: Sequence[MeetingMember] = (),
     when: dt.datetime | None = None,
@@ -238,7 +238,7 @@ def meeting_open(
 
 def meeting_check_in(
     *,
-    actor: Any,
+    actor: Actor,
     meeting: Meeting,
     member: MeetingMember | None = None,
     present: bool = True,
@@ -288,7 +288,7 @@ def meeting_check_in(
 
 
 def meeting_minutes_save(
-    *, actor: Any, meeting: Meeting, minutes: str, when: dt.datetime | None = None
+    *, actor: Actor, meeting: Meeting, minutes: str, when: dt.datetime | None = None
 ) -> Meeting:
     """Write (or correct) the minutes, until the results are published."""
     minutes = clean_text(minutes, limit=MAX_MINUTES, multiline=True, label=_("会议记录"))
@@ -310,7 +310,7 @@ def meeting_minutes_save(
 
 
 def meeting_close(
-    *, actor: Any, meeting: Meeting, minutes: str | None = None, when: dt.datetime | None = None
+    *, actor: Actor, meeting: Meeting, minutes: str | None = None, when: dt.datetime | None = None
 ) -> Meeting:
     """End the meeting: every vote closed, the minutes written. Items left without a decision
     are deferred (back in hand at the compound)."""
@@ -344,7 +344,7 @@ def meeting_close(
 
 
 def meeting_cancel(
-    *, actor: Any, meeting: Meeting, reason: str, when: dt.datetime | None = None
+    *, actor: Actor, meeting: Meeting, reason: str, when: dt.datetime | None = None
 ) -> Meeting:
     """Call off a meeting not yet held: its agenda is deferred, the members are told."""
     now = when or timezone.now()
@@ -379,7 +379,7 @@ def meeting_cancel(
 
 
 def meeting_publish_results(
-    *, actor: Any, meeting: Meeting, when: dt.datetime | None = None
+    *, actor: Actor, meeting: Meeting, when: dt.datetime | None = None
 ) -> Meeting:
     """Publish the decisions to the compound's residents (会后有结果); the members are told."""
     now = when or timezone.now()

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.core.actors import is_system
+from linli.core.actors import Actor, is_system
 from linli.core.errors import Forbidden
 from linli.core.quarters import local_date
 from linli.core.workdays import WorkdayCalendar, workdays_between
@@ -85,7 +85,7 @@ def _remind(
         return matter_notify(users, matter, kind=kind, text=text, key=key, when=now)
 
 
-def reminders_send(*, actor: Any, now: dt.datetime | None = None) -> ReminderCounts:
+def reminders_send(*, actor: Actor, now: dt.datetime | None = None) -> ReminderCounts:
     """Remind everyone whose referral, rectification or flag falls due within their
     community's reminder window (see the module docstring). System only."""
     if not is_system(actor):

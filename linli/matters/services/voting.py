@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
+from linli.core.actors import Actor
 from linli.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from linli.core.quarters import local_date
 from linli.points.models import CatalogVersion
@@ -59,7 +60,7 @@ _shuffle = random.SystemRandom().shuffle
 
 def motion_open(
     *,
-    actor: Any,
+    actor: Actor,
     meeting: Meeting,
     text: str,
     item: AgendaItem | None = None,
@@ -118,7 +119,7 @@ def motion_open(
 
 def vote_cast(
     *,
-    actor: Any,
+    actor: Actor,
     motion: Motion,
     choice: str,
     member: MeetingMember | None = None,
@@ -189,7 +190,7 @@ def vote_cast(
 
 
 def _adopt_catalog_version(
-    actor: Any, meeting: Meeting, motion: Motion, attendance: sel.Attendance, now: dt.datetime
+    actor: Actor, meeting: Meeting, motion: Motion, attendance: sel.Attendance, now: dt.datetime
 ) -> None:
     """A carried motion adopts its catalogue version: the version records this decision."""
     assert motion.catalog_version_id is not None
@@ -218,7 +219,7 @@ def _adopt_catalog_version(
     )
 
 
-def motion_close(*, actor: Any, motion: Motion, when: dt.datetime | None = None) -> Motion:
+def motion_close(*, actor: Actor, motion: Motion, when: dt.datetime | None = None) -> Motion:
     """Close the vote and tally it: carried when a quorum is present and more than half of
     the members present vote for (城市居民委员会组织法: "more than half of those present
     decide"; abstaining counts against carrying); without a quorum it fails (未达法定人数).
