@@ -26,20 +26,15 @@ calendars, the places of the per-community table, and maps rows into figures).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
-import re
 import statistics
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
-from django.conf import settings
-from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection
 
+from bench.scratch import scratch_database, sibling_name
 from linli.core.quarters import CHINA, start_of_day
 from linli.matters.choices import MatterKind, MatterLevel, MatterSource, MatterState
 from linli.matters.models import Matter, MatterEvent, Rating, Rectification, Referral
@@ -66,31 +61,11 @@ OPEN = ["raised", "accepted", "in_hand", "deliberating", "decided", "referred", 
 OPEN += ["rectifying", "reopened"]
 
 
-def _url(name: str) -> str:
-    return urlunsplit(urlsplit(os.environ["DATABASE_URL"])._replace(path="/" + name))
-
-
-def _admin(sql: str) -> None:
-    with psycopg.connect(_url("postgres"), autocommit=True) as conn:
-        conn.execute(sql)
-
-
 def run() -> Iterator[str]:
-    """Switch Django to a private database for the duration, then drop it."""
+    """On a private database for the duration (``bench.scratch``), dropped afterwards."""
     global FAILED
-    db = settings.DATABASES["default"]
-    original_name, original_url = db["NAME"], os.environ["DATABASE_URL"]
-    name = f"{original_name}_boards"
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-        raise SystemExit(f"bench: refusing database name {name!r}")
-    connections.close_all()
-    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    _admin(f'CREATE DATABASE "{name}"')
-    db["NAME"] = name
-    os.environ["DATABASE_URL"] = _url(name)
-    try:
-        started = time.monotonic()
-        call_command("migrate", verbosity=0)
+    started = time.monotonic()
+    with scratch_database(sibling_name("boards")) as name:
         street, communities = _populate()
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -116,11 +91,6 @@ def run() -> Iterator[str]:
         community_scope = BoardScope(AREA, (communities[0],))
         one = _median(lambda: board_figures_for(community_scope, start=START, end=END, today=TODAY))
         yield f"board_community_5k: {one * 1000:.0f} ms"
-    finally:
-        connections.close_all()
-        db["NAME"] = original_name
-        os.environ["DATABASE_URL"] = original_url
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _median(fn: Callable[[], Any]) -> float:

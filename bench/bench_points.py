@@ -30,7 +30,6 @@ import datetime as dt
 import multiprocessing as mp
 import os
 import random
-import re
 import statistics
 import subprocess
 import sys
@@ -39,15 +38,12 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
-from django.conf import settings
-from django.core.management import call_command
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from bench import figure, points_workers
+from bench.scratch import scratch_database, sibling_name
 from linli.core.actors import SYSTEM
 from linli.core.pinyin import pinyin_keys
 from linli.people.choices import Role
@@ -91,30 +87,11 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华玉萍红娥玲芬燕彩春菊凤洁梅琳素云莲"
 
 
-def _url(name: str) -> str:
-    return urlunsplit(urlsplit(os.environ["DATABASE_URL"])._replace(path="/" + name))
-
-
-def _admin(sql: str) -> None:
-    with psycopg.connect(_url("postgres"), autocommit=True) as conn:
-        conn.execute(sql)
-
-
 def run() -> Iterator[str]:
-    """Switch Django to a private database for the duration, then drop it."""
-    db = settings.DATABASES["default"]
-    original_name, original_url = db["NAME"], os.environ["DATABASE_URL"]
-    name = f"{original_name}_points"
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-        raise SystemExit(f"bench: refusing database name {name!r}")
-    connections.close_all()
-    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    _admin(f'CREATE DATABASE "{name}"')
-    db["NAME"] = name
-    os.environ["DATABASE_URL"] = _url(name)  # inherited by the worker processes
-    try:
-        started = time.monotonic()
-        call_command("migrate", verbosity=0)
+    """On a private database for the duration (``bench.scratch``; the worker processes
+    inherit its ``DATABASE_URL``), dropped afterwards."""
+    started = time.monotonic()
+    with scratch_database(sibling_name("points")) as name:
         ctx = _populate()
         loaded = time.monotonic()
         history = _history(ctx)
@@ -125,11 +102,6 @@ def run() -> Iterator[str]:
         yield from _singles(ctx)
         yield from _batches(ctx)
         yield from _verify(ctx)
-    finally:
-        connections.close_all()
-        db["NAME"] = original_name
-        os.environ["DATABASE_URL"] = original_url
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # --- data ----------------------------------------------------------------------------------

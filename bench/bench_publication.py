@@ -24,22 +24,17 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import random
-import re
 import statistics
 import time
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
-from django.conf import settings
-from django.core.management import call_command
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from bench.scratch import scratch_database, sibling_name
 from linli.core.actors import SYSTEM
 from linli.core.pinyin import pinyin_keys
 from linli.core.quarters import start_of_day
@@ -88,30 +83,10 @@ GROUP BY a.resident_id, ru.category
 """
 
 
-def _url(name: str) -> str:
-    return urlunsplit(urlsplit(os.environ["DATABASE_URL"])._replace(path="/" + name))
-
-
-def _admin(sql: str) -> None:
-    with psycopg.connect(_url("postgres"), autocommit=True) as conn:
-        conn.execute(sql)
-
-
 def run() -> Iterator[str]:
-    """Switch Django to a private database for the duration, then drop it."""
-    db = settings.DATABASES["default"]
-    original_name, original_url = db["NAME"], os.environ["DATABASE_URL"]
-    name = f"{original_name}_publication"
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-        raise SystemExit(f"bench: refusing database name {name!r}")
-    connections.close_all()
-    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    _admin(f'CREATE DATABASE "{name}"')
-    db["NAME"] = name
-    os.environ["DATABASE_URL"] = _url(name)
-    try:
-        started = time.monotonic()
-        call_command("migrate", verbosity=0)
+    """On a private database for the duration (``bench.scratch``), dropped afterwards."""
+    started = time.monotonic()
+    with scratch_database(sibling_name("publication")) as name:
         ctx = _populate()
         loaded = time.monotonic()
         _ledger(ctx)
@@ -121,11 +96,6 @@ def run() -> Iterator[str]:
         )
         yield from _list(ctx)
         yield from _publish_and_pdf(ctx)
-    finally:
-        connections.close_all()
-        db["NAME"] = original_name
-        os.environ["DATABASE_URL"] = original_url
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # --- data ----------------------------------------------------------------------------------

@@ -27,18 +27,15 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-import re
 import time
 import traceback
 import uuid
 from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
-
-import psycopg
 
 from bench import points_workers
+from bench.scratch import scratch_database, sibling_name
 
 RESIDENTS = 20_000
 WORKERS = 8
@@ -48,41 +45,14 @@ ROUNDS = 2  # floor and shop alternate; the best round of each (a shared machine
 FAILED = 0
 
 
-def _url(name: str) -> str:
-    return urlunsplit(urlsplit(os.environ["DATABASE_URL"])._replace(path="/" + name))
-
-
-def _admin(sql: str) -> None:
-    with psycopg.connect(_url("postgres"), autocommit=True) as conn:
-        conn.execute(sql)
-
-
 def run() -> Iterator[str]:
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connections
-
-    db = settings.DATABASES["default"]
-    original_name, original_url = db["NAME"], os.environ["DATABASE_URL"]
-    name = f"{original_name}_shop"
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", name):
-        raise SystemExit(f"bench: refusing database name {name!r}")
-    connections.close_all()
-    _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    _admin(f'CREATE DATABASE "{name}"')
-    db["NAME"] = name
-    os.environ["DATABASE_URL"] = _url(name)  # inherited by the worker processes
-    try:
-        started = time.monotonic()
-        call_command("migrate", verbosity=0)
+    """On a private database for the duration (``bench.scratch``; the worker processes
+    inherit its ``DATABASE_URL``), dropped afterwards."""
+    started = time.monotonic()
+    with scratch_database(sibling_name("shop")) as name:
         ctx = _populate()
         yield f"# database {name}: {RESIDENTS} residents in {time.monotonic() - started:.1f} s"
         yield from _orders(ctx)
-    finally:
-        connections.close_all()
-        db["NAME"] = original_name
-        os.environ["DATABASE_URL"] = original_url
-        _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # --- data ----------------------------------------------------------------------------------

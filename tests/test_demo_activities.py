@@ -25,8 +25,8 @@ from linli.activities.models import (
 )
 from linli.audit.models import AuditEvent
 from linli.demo.activities import SEASON_AHEAD, SEASON_PAST, SEASON_TITLE, load_activities
-from linli.demo.heping import PATROL, Demo
-from linli.demo.points import EVENING
+from linli.demo.plan import PATROL, Demo
+from linli.demo.points_plan import EVENING
 from linli.people.models import User
 from linli.points.models import Award, AwardBatch, Entry
 from linli.points.selectors import resident_balance
@@ -155,7 +155,7 @@ class ActivitiesDemoChecks(_Base):
         from django.contrib.auth import authenticate
         from django.test import RequestFactory
 
-        from linli.demo.heping import PASSWORD
+        from linli.demo.plan import PASSWORD
 
         plan = next(t for t in self.demo.plan.teams if t.name == PATROL)
         user = User.objects.get(resident=self.demo.residents[plan.leader.key])

@@ -19,7 +19,7 @@ from django.utils import timezone
 from linli.demo.activities import load_activities
 from linli.demo.heping import load_heping
 from linli.demo.meetings import load_meetings
-from linli.demo.points import plan_points
+from linli.demo.points_plan import plan_points
 from linli.demo.ratings import load_ratings
 from linli.demo.tests.test_demo import HepingDemoChecks
 from linli.demo.tests.test_demo_cycle import CycleDemoChecks

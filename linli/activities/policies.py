@@ -15,11 +15,11 @@ a team leader sees the hours of their team's members on the team page.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypeGuard
 
 from django.db.models import Q
 
-from linli.core.actors import is_system
+from linli.core.actors import Actor, actor_memo, is_system
 from linli.people import policies as people_policies
 from linli.people.choices import Role
 from linli.people.models import Resident, Team, TeamMember
@@ -47,69 +47,66 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
-def can(actor: Any, action: str, place: Place | None) -> bool:
+def can(actor: Actor | None, action: str, place: Place | None) -> bool:
     return people_policies.can_roles(actor, PERMISSIONS[action], place)
 
 
-def can_anywhere(actor: Any, action: str) -> bool:
+def can_anywhere(actor: Actor | None, action: str) -> bool:
     if is_system(actor):
         return True
     return bool(people_policies.places_for_roles(actor, PERMISSIONS[action]))
 
 
-def places_for(actor: Any, action: str) -> list[Place]:
+def places_for(actor: Actor | None, action: str) -> list[Place]:
     return people_policies.places_for_roles(actor, PERMISSIONS[action])
 
 
-def scope_q(actor: Any, action: str, prefix: str = "") -> Q:
+def scope_q(actor: Actor | None, action: str, prefix: str = "") -> Q:
     return people_policies.scope_q_roles(actor, PERMISSIONS[action], prefix)
 
 
-def _signed_in(actor: Any) -> bool:
+def _signed_in(actor: Actor | None) -> TypeGuard[Actor]:
     return bool(getattr(actor, "pk", None)) and bool(getattr(actor, "is_authenticated", False))
 
 
-def own_residents(actor: Any) -> list[Resident]:
+def own_residents(actor: Actor | None) -> list[Resident]:
     """The actor's current resident rows (cached on the user object for the request)."""
     if not _signed_in(actor):
         return []
-    cached = getattr(actor, "_linli_activity_residents", None)
-    if cached is None:
-        cached = list(
-            Resident.objects.filter(user_id=actor.pk, moved_out__isnull=True).select_related(
-                "household"
-            )
-        )
-        actor._linli_activity_residents = cached
-    return list(cached)
+    pk = actor.pk
+    if pk is None:
+        return []
+
+    def load() -> list[Resident]:
+        rows = Resident.objects.filter(user_id=pk, moved_out__isnull=True)
+        return list(rows.select_related("household"))
+
+    return list(actor_memo(actor, "_linli_activity_residents", load))
 
 
-def own_resident_in(actor: Any, community_id: int) -> Resident | None:
+def own_resident_in(actor: Actor | None, community_id: int) -> Resident | None:
     return next((r for r in own_residents(actor) if r.household.community_id == community_id), None)
 
 
-def own_community_ids(actor: Any) -> list[int]:
+def own_community_ids(actor: Actor | None) -> list[int]:
     return sorted(
         {r.household.community_id for r in own_residents(actor) if r.household.community_id}
     )
 
 
-def led_team_ids(actor: Any) -> list[int]:
+def led_team_ids(actor: Actor | None) -> list[int]:
     """Teams whose current leader the actor is (as a current resident)."""
     residents = own_residents(actor)
     if not residents:
         return []
-    cached = getattr(actor, "_linli_led_teams", None)
-    if cached is None:
-        cached = sorted(
-            set(
-                TeamMember.objects.filter(
-                    resident__in=residents, is_leader=True, left_on__isnull=True
-                ).values_list("team_id", flat=True)
-            )
+
+    def load() -> list[int]:
+        rows = TeamMember.objects.filter(
+            resident__in=residents, is_leader=True, left_on__isnull=True
         )
-        actor._linli_led_teams = cached
-    return list(cached)
+        return sorted(set(rows.values_list("team_id", flat=True)))
+
+    return list(actor_memo(actor, "_linli_led_teams", load))
 
 
 def is_team_member(resident: Resident, team_id: int) -> bool:
@@ -118,7 +115,7 @@ def is_team_member(resident: Resident, team_id: int) -> bool:
     ).exists()
 
 
-def visible_q(actor: Any, prefix: str = "") -> Q:
+def visible_q(actor: Actor | None, prefix: str = "") -> Q:
     """Filter for the activities ``actor`` may see (``prefix`` reaches an Activity)."""
     if is_system(actor):
         return Q()
@@ -131,7 +128,7 @@ def visible_q(actor: Any, prefix: str = "") -> Q:
     return q
 
 
-def can_view(actor: Any, activity: Activity) -> bool:
+def can_view(actor: Actor | None, activity: Activity) -> bool:
     if is_system(actor):
         return True
     if can(actor, ActivityAction.VIEW, activity.community):
@@ -139,7 +136,7 @@ def can_view(actor: Any, activity: Activity) -> bool:
     return activity.community_id in own_community_ids(actor)
 
 
-def can_manage(actor: Any, activity: Activity) -> bool:
+def can_manage(actor: Actor | None, activity: Activity) -> bool:
     if is_system(actor):
         return True
     if not _signed_in(actor):
@@ -151,14 +148,14 @@ def can_manage(actor: Any, activity: Activity) -> bool:
     return can(actor, ActivityAction.MANAGE, activity.community)
 
 
-def can_publish(actor: Any, community: Place, team: Team | None) -> bool:
+def can_publish(actor: Actor | None, community: Place, team: Team | None) -> bool:
     """May ``actor`` publish an activity of ``community`` (for ``team``, or open to all)?"""
     if can(actor, ActivityAction.PUBLISH, community):
         return True
     return team is not None and team.community_id == community.pk and team.pk in led_team_ids(actor)
 
 
-def publish_communities(actor: Any) -> list[Place]:
+def publish_communities(actor: Actor | None) -> list[Place]:
     """Communities where ``actor`` may publish something (staff's, or a led team's)."""
     from linli.places.choices import PlaceKind
 
@@ -176,7 +173,7 @@ def publish_communities(actor: Any) -> list[Place]:
     return sorted(out.values(), key=lambda p: p.pk)
 
 
-def publish_teams(actor: Any, community: Place) -> list[Team]:
+def publish_teams(actor: Actor | None, community: Place) -> list[Team]:
     """The teams ``actor`` may publish for in ``community`` (all of them for staff)."""
     qs = Team.objects.filter(community=community).order_by("name")
     if can(actor, ActivityAction.PUBLISH, community):
@@ -184,7 +181,7 @@ def publish_teams(actor: Any, community: Place) -> list[Team]:
     return list(qs.filter(pk__in=led_team_ids(actor)))
 
 
-def can_see_record(actor: Any, resident: Resident) -> bool:
+def can_see_record(actor: Actor | None, resident: Resident) -> bool:
     """A volunteer's own record, or staff of their community."""
     if is_system(actor):
         return True
@@ -195,7 +192,7 @@ def can_see_record(actor: Any, resident: Resident) -> bool:
     return can(actor, ActivityAction.RECORDS, resident.household)
 
 
-def can_see_team(actor: Any, team: Team) -> bool:
+def can_see_team(actor: Actor | None, team: Team) -> bool:
     """The team page (its activities and its members' hours): its members, staff."""
     if is_system(actor):
         return True
@@ -210,5 +207,5 @@ def can_see_team(actor: Any, team: Team) -> bool:
     )
 
 
-def can_see_team_hours(actor: Any, team: Team) -> bool:
+def can_see_team_hours(actor: Actor | None, team: Team) -> bool:
     return can(actor, ActivityAction.RECORDS, team.community) or team.pk in led_team_ids(actor)

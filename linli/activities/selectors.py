@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.core.actors import Actor
 from linli.core.errors import NotFound
 from linli.people.models import Resident, Team, TeamMember
 from linli.places.models import Place
@@ -45,18 +45,18 @@ def _base() -> QuerySet[Activity]:
     return Activity.objects.select_related("community", "place", "team", "rule", "organiser")
 
 
-def activities_visible(actor: Any) -> QuerySet[Activity]:
+def activities_visible(actor: Actor | None) -> QuerySet[Activity]:
     return _base().filter(policies.visible_q(actor))
 
 
-def activity_get_for_actor(actor: Any, pk: int) -> Activity:
+def activity_get_for_actor(actor: Actor | None, pk: int) -> Activity:
     activity = _base().filter(pk=pk).first()
     if activity is None or not policies.can_view(actor, activity):
         raise NotFound(_("找不到该活动"))
     return activity
 
 
-def activity_get_to_manage(actor: Any, pk: int) -> Activity:
+def activity_get_to_manage(actor: Actor | None, pk: int) -> Activity:
     activity = activity_get_for_actor(actor, pk)
     if not policies.can_manage(actor, activity):
         raise NotFound(_("找不到该活动"))
@@ -70,7 +70,9 @@ def with_seats(qs: QuerySet[Activity]) -> QuerySet[Activity]:
     )
 
 
-def activities_upcoming(actor: Any, *, now: dt.datetime | None = None) -> QuerySet[Activity]:
+def activities_upcoming(
+    actor: Actor | None, *, now: dt.datetime | None = None
+) -> QuerySet[Activity]:
     """Open activities that have not ended, soonest first."""
     now = now or timezone.now()
     return with_seats(
@@ -78,7 +80,9 @@ def activities_upcoming(actor: Any, *, now: dt.datetime | None = None) -> QueryS
     ).order_by("starts_at", "pk")
 
 
-def activities_managed(actor: Any, *, now: dt.datetime | None = None) -> QuerySet[Activity]:
+def activities_managed(
+    actor: Actor | None, *, now: dt.datetime | None = None
+) -> QuerySet[Activity]:
     """Activities the actor organises or leads (as organiser or team leader); staff's are the
     whole community's, so this lists only the actor's own and their teams'."""
     pk = getattr(actor, "pk", None) or 0
@@ -89,7 +93,9 @@ def activities_managed(actor: Any, *, now: dt.datetime | None = None) -> QuerySe
     return with_seats(activities_visible(actor).filter(q)).order_by("-starts_at", "-pk")
 
 
-def activities_to_close(actor: Any, *, now: dt.datetime | None = None) -> QuerySet[Activity]:
+def activities_to_close(
+    actor: Actor | None, *, now: dt.datetime | None = None
+) -> QuerySet[Activity]:
     """Activities that have ended but are still open, which the actor may close: their own
     and their teams', and every one of the communities they manage as staff."""
     now = now or timezone.now()
@@ -114,7 +120,7 @@ class MyActivity:
     attendance: Attendance | None
 
 
-def activities_mine(actor: Any) -> list[MyActivity]:
+def activities_mine(actor: Actor | None) -> list[MyActivity]:
     """The actor's sign-ups and attendances (as a resident), newest first."""
     residents = policies.own_residents(actor)
     if not residents:
@@ -129,7 +135,7 @@ def activities_mine(actor: Any) -> list[MyActivity]:
     return [MyActivity(a, signups.get(a.pk), attendances.get(a.pk)) for a in rows]
 
 
-def my_signup(actor: Any, activity: Activity) -> Signup | None:
+def my_signup(actor: Actor | None, activity: Activity) -> Signup | None:
     resident = policies.own_resident_in(actor, activity.community_id)
     if resident is None:
         return None
@@ -140,7 +146,7 @@ def my_signup(actor: Any, activity: Activity) -> Signup | None:
     )
 
 
-def my_attendance(actor: Any, activity: Activity) -> Attendance | None:
+def my_attendance(actor: Actor | None, activity: Activity) -> Attendance | None:
     resident = policies.own_resident_in(actor, activity.community_id)
     if resident is None:
         return None
@@ -243,7 +249,7 @@ def record_totals(resident: Resident) -> Totals:
     )
 
 
-def record_resident_for_actor(actor: Any, pk: int) -> Resident:
+def record_resident_for_actor(actor: Actor | None, pk: int) -> Resident:
     resident = (
         Resident.objects.select_related("household", "household__community").filter(pk=pk).first()
     )
@@ -260,7 +266,7 @@ def corrections_of(resident: Resident) -> QuerySet[Correction]:
     )
 
 
-def corrections_open(actor: Any) -> QuerySet[Correction]:
+def corrections_open(actor: Actor | None) -> QuerySet[Correction]:
     return (
         Correction.objects.filter(status=CorrectionStatus.OPEN)
         .filter(policies.scope_q(actor, policies.ActivityAction.RECORDS, "resident__household__"))
@@ -269,7 +275,7 @@ def corrections_open(actor: Any) -> QuerySet[Correction]:
     )
 
 
-def correction_get_for_staff(actor: Any, pk: int) -> Correction:
+def correction_get_for_staff(actor: Actor | None, pk: int) -> Correction:
     row = Correction.objects.select_related("resident", "resident__household").filter(pk=pk).first()
     if row is None or not policies.can(
         actor, policies.ActivityAction.RECORDS, row.resident.household
@@ -359,14 +365,14 @@ def community_hour_lines(
 # --- teams -------------------------------------------------------------------------------
 
 
-def team_get_for_actor(actor: Any, pk: int) -> Team:
+def team_get_for_actor(actor: Actor | None, pk: int) -> Team:
     team = Team.objects.select_related("community").filter(pk=pk).first()
     if team is None or not policies.can_see_team(actor, team):
         raise NotFound(_("找不到该队伍"))
     return team
 
 
-def teams_for_actor(actor: Any) -> QuerySet[Team]:
+def teams_for_actor(actor: Actor | None) -> QuerySet[Team]:
     """Teams the actor is in, and every team of the communities they keep records for."""
     residents = policies.own_residents(actor)
     q = policies.scope_q(actor, policies.ActivityAction.RECORDS, "community__")

@@ -13,6 +13,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.utils import timezone
 
+from linli.core.actors import Actor
+
 from .models import AuditEvent
 
 _INSERT = (
@@ -25,7 +27,9 @@ _INSERT = (
 _INSERT_PG = _INSERT.replace("%s)", "%s::jsonb)")
 
 
-def audit_actor_and_data(actor: Any, data: dict[str, Any] | None) -> tuple[int | None, str]:
+def audit_actor_and_data(
+    actor: Actor | None, data: dict[str, Any] | None
+) -> tuple[int | None, str]:
     """The actor id and JSON payload an audit row stores for ``actor`` (None and a
     ``"by": "system"`` marker for SYSTEM). For services that write their audit row inside
     one of their own SQL statements (the points ledger's hot path)."""
@@ -39,7 +43,7 @@ def audit_actor_and_data(actor: Any, data: dict[str, Any] | None) -> tuple[int |
 
 def audit_record(
     *,
-    actor: Any,
+    actor: Actor | None,
     action: str,
     target: models.Model | None = None,
     place_id: int | None = None,

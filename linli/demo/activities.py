@@ -3,7 +3,7 @@ volunteer record.
 
 - The patrol's leader gets a sign-in (he organises: the QR code, the list, closing).
 - 2023, history: the eleven first-Friday patrols 代正菊 walked (``DAI_ACTIVITIES`` in
-  ``linli.demo.points``). Their points were registered in the ledger then, as batches with
+  ``linli.demo.points_plan``). Their points were registered in the ledger then, as batches with
   the source ``activity`` / ``patrol-2023-…``; each patrol is entered here with that source
   (``ledger_source_id``), its crew signed in and out from the list by the leader (代签: a
   paper sheet then) and closed — closing finds every award already in the ledger and links
@@ -60,8 +60,8 @@ from linli.activities.services import (
 from linli.activities.tokens import make_token
 from linli.core.actors import SYSTEM
 from linli.core.quarters import CHINA
-from linli.demo.heping import HEPING, PASSWORD, PATROL, SEED, Demo, Writer, _path
-from linli.demo.points import DAI_ACTIVITIES, RULES_BY_KEY, plan_points
+from linli.demo.plan import HEPING, PASSWORD, PATROL, SEED, Demo, Writer, place_path
+from linli.demo.points_plan import DAI_ACTIVITIES, RULES_BY_KEY, plan_points
 from linli.people.models import Resident, User
 from linli.people.services import account_create
 from linli.points.models import Award, Rule
@@ -209,7 +209,7 @@ def load_history(demo: Demo, leader: User, rule: Rule) -> list[Activity]:
             activity = activity_publish(
                 actor=leader,
                 community=demo.heping,
-                place=demo.places[_path(HEPING, "和平新村")],
+                place=demo.places[place_path(HEPING, "和平新村")],
                 team=team,
                 title=f"{day.month}月{day.day}日晚义务巡逻",
                 description="防火防盗提醒、文明养犬宣传（2023 年纸质签到表，上线后补入）",
@@ -244,7 +244,7 @@ def load_season(demo: Demo, leader: User, rule: Rule) -> list[Activity]:
         series, _created = series_create(
             actor=leader,
             community=demo.heping,
-            place=demo.places[_path(HEPING, "和平新村")],
+            place=demo.places[place_path(HEPING, "和平新村")],
             team=team,
             title=SEASON_TITLE,
             description=SEASON_DESCRIPTION,

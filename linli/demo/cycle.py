@@ -10,7 +10,7 @@ reproduce the seed's figures exactly from the ledger: "2022 年，和平社区 2
 累计兑换积分 21649 分" (``year_figures``). A few more orders are placed and cancelled (their
 refund counts against 2022, so they are not part of the figures). Every order is affordable
 at its time: the plan spends only what the resident had earned before the window opened
-(``linli.demo.points`` plans the 2022 earning, 代正菊's included: she redeemed 口罩、抽纸、水杯
+(``linli.demo.points_plan`` plans the 2022 earning, 代正菊's included: she redeemed 口罩、抽纸、水杯
 and still holds 170 before the seed's evening).
 
 The 2022 Q4 list is the one a visitor sees at work: it is published eight days before the
@@ -35,7 +35,8 @@ from django.utils import timezone
 
 from linli.core.actors import SYSTEM
 from linli.core.quarters import CHINA, quarter_of
-from linli.demo.heping import (
+from linli.demo.people import staff_user
+from linli.demo.plan import (
     HEPING,
     PASSWORD,
     Demo,
@@ -44,15 +45,14 @@ from linli.demo.heping import (
     Plan,
     SignIn,
     Writer,
-    _staff_user,
 )
-from linli.demo.points import (
+from linli.demo.points import points_figures
+from linli.demo.points_plan import (
     DAI_REDEMPTIONS,
     KEY,
     RULES_BY_KEY,
     PointsPlan,
     plan_points,
-    points_figures,
 )
 from linli.people.choices import Role
 from linli.people.models import RoleGrant, User
@@ -100,7 +100,7 @@ class SponsorSpec:
     kind: str
     contact_name: str
     address: str
-    # Who confirms its vouchers: a key of ``heping.NAMED`` (王桂兰), a sign-in made here
+    # Who confirms its vouchers: a key of ``plan.NAMED`` (王桂兰), a sign-in made here
     # (SPONSOR_USERS), or "" (goods only: staff hand them over).
     user: str = ""
 
@@ -120,7 +120,7 @@ SPONSORS: list[SponsorSpec] = [
 SPONSOR_BY_NAME = {s.name: s for s in SPONSORS}
 
 # The service sponsors' own sign-ins (they confirm vouchers). Phones in the demo's block of
-# made-up numbers (heping.NAMED_PHONE_PREFIX), like every named sign-in.
+# made-up numbers (plan.NAMED_PHONE_PREFIX), like every named sign-in.
 SPONSOR_USERS: list[Named] = [
     Named(
         "barber", "李建华", "M", 1976, "13907160021", Role.SPONSOR, "辖区企业（建华理发店）",
@@ -477,7 +477,7 @@ def _sponsor_users(demo: Demo) -> dict[str, User]:
         user = User.objects.filter(phone=named.phone).first()
         demo.tally.add("account", user is None)
         if user is None:
-            user = _staff_user(named)
+            user = staff_user(named)
         granted = RoleGrant.objects.filter(
             user=user, role=Role.SPONSOR, place=heping, revoked_at__isnull=True
         ).exists()

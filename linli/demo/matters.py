@@ -32,7 +32,7 @@ from linli.matters.services import (
 from linli.places.models import Place
 from linli.points.models import Award
 
-from .heping import HEPING, Demo, Writer
+from .plan import HEPING, Demo, Writer
 
 
 def _place(demo: Demo, compound: str, building: str | None = None) -> Place:

@@ -44,7 +44,7 @@ from linli.people.models import User
 from linli.places.models import Place
 from linli.points.models import Award
 
-from .heping import HEPING, Demo, Writer
+from .plan import HEPING, Demo, Writer
 
 SEED = 20240618
 COMPOUND = "江津苑"

@@ -38,8 +38,8 @@ from linli.matters.services import (
 from linli.matters.services.flags import flag_answer, flag_raise
 from linli.matters.services.ratings import appeal_file, rating_give, rectification_done
 
-from .heping import HEPING, Demo, Writer
 from .matters import MatterOnce, _place
+from .plan import HEPING, Demo, Writer
 
 DOOR = "和平新村5栋单元门门禁坏了"
 STAIRS = "和平新村5栋楼道堆放杂物"

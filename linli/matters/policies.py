@@ -14,11 +14,9 @@ while it is at building level, staff of its community, system); the transition t
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Q
 
-from linli.core.actors import is_system
+from linli.core.actors import Actor, actor_memo, is_system
 from linli.people import policies as people_policies
 from linli.people.choices import Role
 from linli.people.models import Resident
@@ -54,37 +52,34 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
-def can(actor: Any, action: str, place: Place | None) -> bool:
+def can(actor: Actor | None, action: str, place: Place | None) -> bool:
     return people_policies.can_roles(actor, PERMISSIONS[action], place)
 
 
-def can_anywhere(actor: Any, action: str) -> bool:
+def can_anywhere(actor: Actor | None, action: str) -> bool:
     if is_system(actor):
         return True
     return bool(people_policies.places_for_roles(actor, PERMISSIONS[action]))
 
 
-def places_for(actor: Any, action: str) -> list[Place]:
+def places_for(actor: Actor | None, action: str) -> list[Place]:
     return people_policies.places_for_roles(actor, PERMISSIONS[action])
 
 
-def own_residents(actor: Any) -> list[Resident]:
+def own_residents(actor: Actor | None) -> list[Resident]:
     """The actor's current resident rows (cached on the user object for the request)."""
     user_id = getattr(actor, "pk", None)
     if not user_id or not getattr(actor, "is_authenticated", False):
         return []
-    cached = getattr(actor, "_linli_matter_residents", None)
-    if cached is None:
-        cached = list(
-            Resident.objects.filter(user_id=user_id, moved_out__isnull=True).select_related(
-                "household"
-            )
-        )
-        actor._linli_matter_residents = cached
-    return list(cached)
+
+    def load() -> list[Resident]:
+        rows = Resident.objects.filter(user_id=user_id, moved_out__isnull=True)
+        return list(rows.select_related("household"))
+
+    return list(actor_memo(actor, "_linli_matter_residents", load))
 
 
-def own_places(actor: Any) -> list[Place]:
+def own_places(actor: Actor | None) -> list[Place]:
     """The buildings and compounds a resident may raise matters for (their own)."""
     ids: list[int] = []
     for r in own_residents(actor):
@@ -95,7 +90,7 @@ def own_places(actor: Any) -> list[Place]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def visible_q(actor: Any) -> Q:
+def visible_q(actor: Actor | None) -> Q:
     """Filter for the matters ``actor`` may see."""
     if is_system(actor):
         return Q()
@@ -106,7 +101,8 @@ def visible_q(actor: Any) -> Q:
     if places:
         q |= Q(place_id__in=places)
     q |= Q(raised_by=actor)
-    q |= Q(pk__in=MatterFollower.objects.filter(user=actor).values("matter_id"))
+    followed = MatterFollower.objects.filter(user=people_policies.acting_user(actor))
+    q |= Q(pk__in=followed.values("matter_id"))
     departments = handler_department_ids(actor)
     if departments:
         # A department's handlers see the matters ever referred to their department.
@@ -114,7 +110,7 @@ def visible_q(actor: Any) -> Q:
     return q
 
 
-def handler_department_ids(actor: Any) -> list[int]:
+def handler_department_ids(actor: Actor | None) -> list[int]:
     """The departments ``actor`` handles referrals for (role 部门经办人 with a department)."""
     return sorted(
         {
@@ -125,16 +121,16 @@ def handler_department_ids(actor: Any) -> list[int]:
     )
 
 
-def handles_referral(actor: Any, referral: Referral) -> bool:
+def handles_referral(actor: Actor | None, referral: Referral) -> bool:
     """Whether ``actor`` acts for the department a referral was sent to (the system too)."""
     return is_system(actor) or referral.department_id in handler_department_ids(actor)
 
 
-def can_see(actor: Any, matter: Matter) -> bool:
+def can_see(actor: Actor | None, matter: Matter) -> bool:
     return Matter.objects.filter(visible_q(actor), pk=matter.pk).exists()
 
 
-def actor_kinds(actor: Any, matter: Matter) -> set[str]:
+def actor_kinds(actor: Actor | None, matter: Matter) -> set[str]:
     """The capacities in which ``actor`` may act on ``matter`` (see ``workflows``)."""
     if is_system(actor):
         # Scheduled jobs act as the system; operators' commands (and the demo) also as staff.
@@ -167,7 +163,7 @@ def actor_kinds(actor: Any, matter: Matter) -> set[str]:
     return kinds
 
 
-def raise_places(actor: Any) -> list[Place]:
+def raise_places(actor: Actor | None) -> list[Place]:
     """Buildings and compounds where ``actor`` may raise a matter: their own as a resident,
     their buildings (and compounds) as a leader, any in their community as staff."""
     out: dict[int, Place] = {p.pk: p for p in own_places(actor)}

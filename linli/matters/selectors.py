@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from typing import Any
 
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from linli.core.actors import Actor
 from linli.core.errors import NotFound
 from linli.core.quarters import local_date
 from linli.core.workdays import WorkdayCalendar
+from linli.people.policies import acting_user
 from linli.places.models import Place
 
 from . import policies
@@ -22,7 +23,7 @@ from .models import CalendarDay, Matter, MatterEvent, MatterSettings, Referral
 SIMILAR_MIN = 0.4  # title_similarity at which an open matter is offered
 
 
-def matters_visible(actor: Any) -> QuerySet[Matter]:
+def matters_visible(actor: Actor | None) -> QuerySet[Matter]:
     return (
         Matter.objects.filter(policies.visible_q(actor))
         .select_related("place", "community")
@@ -30,7 +31,7 @@ def matters_visible(actor: Any) -> QuerySet[Matter]:
     )
 
 
-def matter_get_for_actor(actor: Any, pk: int) -> Matter:
+def matter_get_for_actor(actor: Actor | None, pk: int) -> Matter:
     matter = matters_visible(actor).filter(pk=pk).select_related("merged_into").first()
     if matter is None:
         raise NotFound(_("找不到该事项"))
@@ -68,7 +69,9 @@ def title_similarity(a: str, b: str) -> float:
     return (pairs + dice) / 2
 
 
-def matter_similar(actor: Any, *, place: Place, title: str, limit: int = 5) -> list[Matter]:
+def matter_similar(
+    actor: Actor | None, *, place: Place, title: str, limit: int = 5
+) -> list[Matter]:
     """Open matters at the same place with a similar title, most similar first: offered
     before a new one is filed (the resident may follow one instead)."""
     if len(title.strip()) < 2:
@@ -83,7 +86,7 @@ def matter_similar(actor: Any, *, place: Place, title: str, limit: int = 5) -> l
     return [m for _score, m in best[:limit]]
 
 
-def matter_queue(actor: Any, *, level: str | None = None) -> QuerySet[Matter]:
+def matter_queue(actor: Actor | None, *, level: str | None = None) -> QuerySet[Matter]:
     """Open matters the actor may handle: a leader's building, staff's community (by level)."""
     q = policies.people_policies.scope_q_roles(
         actor, policies.PERMISSIONS[policies.MatterAction.HANDLE], "place__"
@@ -94,12 +97,13 @@ def matter_queue(actor: Any, *, level: str | None = None) -> QuerySet[Matter]:
     return rows.order_by("raised_at", "id")
 
 
-def matter_mine(actor: Any) -> QuerySet[Matter]:
+def matter_mine(actor: Actor | None) -> QuerySet[Matter]:
     """Matters the actor raised or follows."""
-    if not getattr(actor, "is_authenticated", False):
+    user = acting_user(actor)
+    if not getattr(actor, "is_authenticated", False) or user is None:
         return Matter.objects.none()
     return (
-        Matter.objects.filter(followers__user=actor)
+        Matter.objects.filter(followers__user=user)
         .select_related("place")
         .order_by("-raised_at", "-id")
         .distinct()
@@ -154,7 +158,7 @@ def matter_age_text(
     }
 
 
-def referral_queue(actor: Any, today: dt.date | None = None) -> list[Referral]:
+def referral_queue(actor: Actor | None, today: dt.date | None = None) -> list[Referral]:
     """A department handler's open referrals, overdue ones first (oldest due first)."""
     departments = policies.handler_department_ids(actor)
     if not departments:

@@ -13,12 +13,11 @@ Anyone else does not find it (404). Who voted how in a secret ballot is on no pa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from linli.core.actors import is_system
+from linli.core.actors import Actor, is_system
 from linli.core.errors import NotFound
 from linli.people import policies as people_policies
 from linli.people.choices import ResidentGroup, Role
@@ -88,7 +87,7 @@ def meeting_attendance(meeting: Meeting) -> Attendance:
 # --- capacities and fetching ------------------------------------------------------------------
 
 
-def member_of(actor: Any, meeting: Meeting) -> MeetingMember | None:
+def member_of(actor: Actor | None, meeting: Meeting) -> MeetingMember | None:
     """The actor's own member row in ``meeting`` (through the resident linked to their user)."""
     user_id = getattr(actor, "pk", None)
     if not user_id or is_system(actor) or not getattr(actor, "is_authenticated", False):
@@ -100,15 +99,15 @@ def member_of(actor: Any, meeting: Meeting) -> MeetingMember | None:
     )
 
 
-def is_meeting_staff(actor: Any, meeting: Meeting) -> bool:
+def is_meeting_staff(actor: Actor | None, meeting: Meeting) -> bool:
     return people_policies.can_roles(actor, policies.STAFF, meeting.compound)
 
 
-def lives_in(actor: Any, compound_id: int) -> bool:
+def lives_in(actor: Actor | None, compound_id: int) -> bool:
     return any(r.household.compound_id == compound_id for r in policies.own_residents(actor))
 
 
-def meeting_capacities(actor: Any, meeting: Meeting) -> set[str]:
+def meeting_capacities(actor: Actor | None, meeting: Meeting) -> set[str]:
     if is_system(actor):
         return {STAFF}
     if actor is None or not getattr(actor, "is_authenticated", False):
@@ -132,7 +131,7 @@ def can_see_meeting(kinds: set[str], meeting: Meeting) -> bool:
     )
 
 
-def meeting_get_for_actor(actor: Any, pk: int) -> Meeting:
+def meeting_get_for_actor(actor: Actor | None, pk: int) -> Meeting:
     meeting = (
         Meeting.objects.filter(pk=pk).select_related("community", "compound", "called_by").first()
     )
@@ -141,7 +140,7 @@ def meeting_get_for_actor(actor: Any, pk: int) -> Meeting:
     return meeting
 
 
-def meetings_for(actor: Any) -> dict[str, list[Meeting]]:
+def meetings_for(actor: Actor | None) -> dict[str, list[Meeting]]:
     """The meetings an actor has business with: ``managed`` (staff: their communities'),
     ``overseen`` (supervisors), ``invited`` (a member), ``published`` (results of meetings
     of the compounds they live in)."""
@@ -259,7 +258,7 @@ def upcoming_meetings(compound_id: int | None) -> list[Meeting]:
     )
 
 
-def compounds_for_staff(actor: Any) -> list[Place]:
+def compounds_for_staff(actor: Actor | None) -> list[Place]:
     """Compounds where the actor may call a meeting (those of their communities)."""
     places = people_policies.places_for_roles(actor, policies.STAFF)
     if not places and not is_system(actor):

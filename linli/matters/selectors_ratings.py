@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from linli.core.actors import is_system
+from linli.core.actors import Actor, is_system
 from linli.core.quarters import local_date
 from linli.people import policies as people_policies
 from linli.people.choices import Role
@@ -65,7 +64,7 @@ def handled_by_department(matter: Matter) -> int | None:
     return lead.department_id if lead is not None else None
 
 
-def handler_kind(actor: Any, matter: Matter, rating: Rating) -> str:
+def handler_kind(actor: Actor | None, matter: Matter, rating: Rating) -> str:
     """In which capacity ``actor`` handled what ``rating`` rates: ``staff`` of the matter's
     community, the ``leader`` of its building when it was settled at building level, the
     ``department`` whose handler finished it; "" if none. (The system counts as staff.)"""
@@ -82,7 +81,7 @@ def handler_kind(actor: Any, matter: Matter, rating: Rating) -> str:
     return ""
 
 
-def is_handler(actor: Any, matter: Matter) -> bool:
+def is_handler(actor: Actor | None, matter: Matter) -> bool:
     """Whether ``actor`` is one of those who handle ``matter`` (staff, its building's leader,
     a handler of a department it was referred to): they never see who rated it."""
     if people_policies.can_roles(actor, policies.STAFF | policies.LEADER, matter.place):
@@ -94,7 +93,7 @@ def is_handler(actor: Any, matter: Matter) -> bool:
     )
 
 
-def rectifier_kinds(actor: Any, matter: Matter, rectification: Rectification) -> set[str]:
+def rectifier_kinds(actor: Actor | None, matter: Matter, rectification: Rectification) -> set[str]:
     """The capacities in which ``actor`` may put a rectification right: staff of the
     community, or a handler of the department the bad rating was about (their referral is
     closed by then, so the table's ``department`` capacity comes from the rating)."""
@@ -105,10 +104,10 @@ def rectifier_kinds(actor: Any, matter: Matter, rectification: Rectification) ->
     return kinds
 
 
-def can_rate(actor: Any, matter: Matter) -> bool:
+def can_rate(actor: Actor | None, matter: Matter) -> bool:
     """The raiser, on a done matter, who has not rated this round yet (the rating page and
     the panel on the matter's page ask this; ``rating_give`` refuses the rest)."""
-    if workflows.RAISER not in policies.actor_kinds(actor, matter):
+    if actor is None or workflows.RAISER not in policies.actor_kinds(actor, matter):
         return False
     if matter.state != MatterState.DONE:
         return False
@@ -117,7 +116,7 @@ def can_rate(actor: Any, matter: Matter) -> bool:
     ).exists()
 
 
-def can_decide(actor: Any, matter: Matter) -> bool:
+def can_decide(actor: Actor | None, matter: Matter) -> bool:
     """A supervisor whose places cover the matter (the street above it, or higher)."""
     return is_system(actor) or people_policies.can_roles(actor, SUPERVISORS, matter.place)
 
@@ -170,11 +169,11 @@ class RatingsSummary:
         return round(100 * self.satisfied / self.total) if self.total else None
 
 
-def _uid(actor: Any) -> int | None:
+def _uid(actor: Actor | None) -> int | None:
     return getattr(actor, "pk", None) if getattr(actor, "is_authenticated", False) else None
 
 
-def ratings_summary(matter: Matter, actor: Any) -> RatingsSummary:
+def ratings_summary(matter: Matter, actor: Actor | None) -> RatingsSummary:
     """The matter's ratings for ``actor``: counts per level for everyone who sees the matter;
     comments for the handlers, the supervisors above and the rater's own; never the rater."""
     uid = _uid(actor)
@@ -260,7 +259,9 @@ class FlagView:
     can_answer: bool
 
 
-def matter_flags(matter: Matter, actor: Any, today: dt.date | None = None) -> list[FlagView]:
+def matter_flags(
+    matter: Matter, actor: Actor | None, today: dt.date | None = None
+) -> list[FlagView]:
     """The matter's 办不成事 flags as ``actor`` may see them."""
     today = today or local_date(timezone.now())
     uid = _uid(actor)
@@ -292,7 +293,7 @@ def matter_flags(matter: Matter, actor: Any, today: dt.date | None = None) -> li
     return out
 
 
-def has_open_flag(matter: Matter, actor: Any) -> bool:
+def has_open_flag(matter: Matter, actor: Actor | None) -> bool:
     uid = _uid(actor)
     return (
         uid is not None
@@ -302,12 +303,12 @@ def has_open_flag(matter: Matter, actor: Any) -> bool:
     )
 
 
-def supervises(actor: Any) -> bool:
+def supervises(actor: Actor | None) -> bool:
     """Whether ``actor`` holds a supervisor grant anywhere (the queues are theirs)."""
     return bool(people_policies.places_for_roles(actor, SUPERVISORS))
 
 
-def flag_queue(actor: Any, today: dt.date | None = None, answered: int = 30) -> list[Flag]:
+def flag_queue(actor: Actor | None, today: dt.date | None = None, answered: int = 30) -> list[Flag]:
     """The supervisors' 办不成事 queue for their street(s): open flags first, overdue ones
     marked and first among them (oldest due first), then the last ``answered`` answered ones.
     Each row carries ``overdue`` and ``age_days`` (days since it was flagged, day 1 first)."""
@@ -329,7 +330,7 @@ def flag_queue(actor: Any, today: dt.date | None = None, answered: int = 30) -> 
     return open_rows + done_rows
 
 
-def flag_get_for_supervisor(actor: Any, pk: int) -> Flag | None:
+def flag_get_for_supervisor(actor: Actor | None, pk: int) -> Flag | None:
     """A flag in the actor's queue, or None (the caller answers 404)."""
     scope = people_policies.scope_q_roles(actor, SUPERVISORS, "street__")
     if not supervises(actor):
@@ -340,11 +341,11 @@ def flag_get_for_supervisor(actor: Any, pk: int) -> Flag | None:
 # --- appeals ---------------------------------------------------------------------------------
 
 
-def _appeal_scope(actor: Any) -> Q:
+def _appeal_scope(actor: Actor | None) -> Q:
     return people_policies.scope_q_roles(actor, SUPERVISORS, "rating__matter__place__")
 
 
-def appeals_pending(actor: Any) -> list[RatingAppeal]:
+def appeals_pending(actor: Actor | None) -> list[RatingAppeal]:
     """Appeals waiting for a supervisor whose places cover their matters, oldest first."""
     if not supervises(actor):
         return []
@@ -355,7 +356,7 @@ def appeals_pending(actor: Any) -> list[RatingAppeal]:
     )
 
 
-def appeals_decided(actor: Any, limit: int = 20) -> list[RatingAppeal]:
+def appeals_decided(actor: Actor | None, limit: int = 20) -> list[RatingAppeal]:
     if not supervises(actor):
         return []
     return list(
@@ -366,7 +367,7 @@ def appeals_decided(actor: Any, limit: int = 20) -> list[RatingAppeal]:
     )
 
 
-def appeal_get_for_supervisor(actor: Any, pk: int) -> RatingAppeal | None:
+def appeal_get_for_supervisor(actor: Actor | None, pk: int) -> RatingAppeal | None:
     if not supervises(actor):
         return None
     return (

@@ -18,11 +18,10 @@ the table is about states only.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
-from django.utils.translation import gettext as _
-
-from linli.core.errors import Conflict, Forbidden
+from linli.core import workflows as core
+from linli.core.workflows import Transition
+from linli.core.workflows import transition as transition  # re-exported: callers use ours
 
 from .choices import MatterAction as A
 from .choices import MatterState as S
@@ -34,16 +33,7 @@ DEPARTMENT = "department"
 SYSTEM = "system"
 ACTORS = (RAISER, LEADER, STAFF, DEPARTMENT, SYSTEM)
 
-
-@dataclass(frozen=True)
-class Transition:
-    target: str
-    actors: frozenset[str]
-
-
-def _t(target: str, *actors: str) -> Transition:
-    return Transition(target, frozenset(actors))
-
+_t = core.step
 
 PENDING = (S.RAISED, S.REOPENED)  # waiting for someone to take it at its level
 HELD = (S.ACCEPTED, S.IN_HAND)  # someone at its level has it in hand
@@ -98,33 +88,12 @@ MATTER.update(
 )
 
 
-def transition(
-    table: dict[tuple[str, str], Transition], state: str, action: str, actor: str
-) -> str:
-    """The next state, or a refusal that says why in the user's language."""
-    step = table.get((state, action))
-    if step is None:
-        raise Conflict(
-            _("当前状态下不能进行此操作（%(state)s → %(action)s）")
-            % {"state": state, "action": action}
-        )
-    if actor not in step.actors:
-        raise Forbidden(_("您不能进行此操作"))
-    return step.target
-
-
 def transition_any(state: str, action: str, kinds: Iterable[str]) -> tuple[str, str]:
     """The next state and the capacity the actor acts in (the first of ``kinds``, in
     ``ACTORS`` order with ``system`` first, that the table allows); refusals as
     ``transition()``."""
-    kinds = set(kinds)
-    step = MATTER.get((state, action))
-    for kind in (SYSTEM, *ACTORS):
-        if kind in kinds and step is not None and kind in step.actors:
-            return transition(MATTER, state, action, kind), kind
-    return transition(MATTER, state, action, ""), ""
+    return core.transition_any(MATTER, state, action, kinds, (SYSTEM, *ACTORS))
 
 
 def allowed_actions(state: str, kinds: Iterable[str]) -> list[str]:
-    kinds = set(kinds)
-    return [a for (s, a), step in MATTER.items() if s == state and step.actors & kinds]
+    return core.allowed_actions(MATTER, state, kinds)

@@ -1,26 +1,27 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Case, IntegerField, QuerySet, Value, When
+
+from linli.core.actors import Actor
 
 from .models import Notification
 
 
-def notifications_for(actor: Any) -> QuerySet[Notification]:
+def notifications_for(actor: Actor | None) -> QuerySet[Notification]:
     pk = getattr(actor, "pk", None)
-    if pk is None:
+    if not isinstance(pk, int):
         return Notification.objects.none()
     return Notification.objects.filter(user_id=pk)
 
 
-def unread_count(actor: Any) -> int:
-    if not getattr(actor, "is_authenticated", False):
+def unread_count(actor: Actor | None) -> int:
+    pk = getattr(actor, "pk", None)
+    if not getattr(actor, "is_authenticated", False) or not isinstance(pk, int):
         return 0
-    return Notification.objects.filter(user_id=actor.pk, read_at__isnull=True).count()
+    return Notification.objects.filter(user_id=pk, read_at__isnull=True).count()
 
 
-def notifications_inbox(actor: Any) -> QuerySet[Notification]:
+def notifications_inbox(actor: Actor | None) -> QuerySet[Notification]:
     """The actor's notifications, unread first, newest first within each."""
     return (
         notifications_for(actor)

@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
+from linli.core.actors import Actor
 from linli.core.errors import NotFound, ValidationFailed
 from linli.people.models import User
 
@@ -117,22 +118,24 @@ def notify(
 
 
 def notifications_mark_read(
-    *, actor: Any, ids: Iterable[int] | None = None, now: dt.datetime | None = None
+    *, actor: Actor, ids: Iterable[int] | None = None, now: dt.datetime | None = None
 ) -> int:
     """Mark the actor's notifications read (all of them when ``ids`` is None). Another
     person's ids are ignored. Returns how many changed."""
-    if not getattr(actor, "pk", None):
+    pk = getattr(actor, "pk", None)
+    if not pk or not isinstance(pk, int):
         return 0
-    qs = Notification.objects.filter(user_id=actor.pk, read_at__isnull=True)
+    qs = Notification.objects.filter(user_id=pk, read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=list(ids))
     return qs.update(read_at=now or timezone.now())
 
 
-def notifications_set_email(*, actor: Any, email: str) -> User:
+def notifications_set_email(*, actor: Actor, email: str) -> User:
     """Set (or clear, with an empty value) the actor's own e-mail address for the daily
     digest. Audited; the address itself is not written to the audit row."""
-    if not getattr(actor, "pk", None) or not getattr(actor, "is_authenticated", False):
+    pk = getattr(actor, "pk", None)
+    if not pk or not isinstance(pk, int) or not getattr(actor, "is_authenticated", False):
         raise NotFound(_("找不到该账号"))
     email = (email or "").strip()
     if len(email) > 254:
@@ -143,7 +146,7 @@ def notifications_set_email(*, actor: Any, email: str) -> User:
         except ValidationError:
             raise ValidationFailed(_("请填写有效的电子邮箱，例如 name@example.com")) from None
     with transaction.atomic(durable=True):
-        user = User.objects.select_for_update().get(pk=actor.pk)
+        user = User.objects.select_for_update().get(pk=pk)
         if user.email == email:
             return user
         had = bool(user.email)
@@ -155,7 +158,8 @@ def notifications_set_email(*, actor: Any, email: str) -> User:
             target=user,
             data={"had_email": had, "has_email": bool(email)},
         )
-    actor.email = email
+    if isinstance(actor, User):
+        actor.email = email  # the signed-in user object of this request sees it too
     return user
 
 

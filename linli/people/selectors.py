@@ -4,12 +4,11 @@ see, and ``*_get_for_actor`` raises NotFound for rows outside the actor's places
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from linli.core.actors import is_system
+from linli.core.actors import Actor, is_system
 from linli.core.errors import NotFound
 from linli.places.models import Place
 
@@ -18,20 +17,23 @@ from .models import GroupMembership, Resident
 from .policies import Action
 
 
-def residents_visible_to(actor: Any, *, include_moved_out: bool = False) -> QuerySet[Resident]:
+def residents_visible_to(
+    actor: Actor | None, *, include_moved_out: bool = False
+) -> QuerySet[Resident]:
     qs = Resident.objects.filter(policies.scope_q(actor, Action.RESIDENT_VIEW, "household__"))
     if not include_moved_out:
         qs = qs.filter(moved_out__isnull=True)
     return qs
 
 
-def resident_get_for_actor(actor: Any, pk: int) -> Resident:
+def resident_get_for_actor(actor: Actor | None, pk: int) -> Resident:
     """The resident, if the actor may see them (staff/leaders of their place, or themselves)."""
     base = Resident.objects.select_related("household", "household__building", "user")
     resident = base.filter(pk=pk).first()
     if resident is None:
         raise NotFound(_("找不到该居民"))
-    own = getattr(actor, "pk", None) is not None and resident.user_id == actor.pk
+    user_id = getattr(actor, "pk", None)
+    own = user_id is not None and resident.user_id == user_id
     if own or policies.can(actor, Action.RESIDENT_VIEW, resident.household):
         return resident
     raise NotFound(_("找不到该居民"))
@@ -55,7 +57,7 @@ def resident_search_q(query: str) -> Q:
 
 
 def resident_list(
-    actor: Any,
+    actor: Actor | None,
     *,
     query: str = "",
     place: Place | None = None,
@@ -83,13 +85,13 @@ def resident_list(
     )
 
 
-def places_visible_to(actor: Any) -> QuerySet[Place]:
+def places_visible_to(actor: Actor | None) -> QuerySet[Place]:
     if is_system(actor):
         return Place.objects.all()
     return Place.objects.filter(policies.scope_q(actor, Action.PLACE_VIEW))
 
 
-def place_get_for_actor(actor: Any, pk: int) -> Place:
+def place_get_for_actor(actor: Actor | None, pk: int) -> Place:
     place = Place.objects.filter(pk=pk).first()
     if place is None or not policies.can(actor, Action.PLACE_VIEW, place):
         raise NotFound(_("找不到该地点"))

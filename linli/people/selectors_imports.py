@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
+from linli.core.actors import Actor
 from linli.core.errors import NotFound
 from linli.places.choices import PlaceKind
 from linli.places.models import Place
@@ -17,7 +16,7 @@ from .models import GroupMembership, Resident, ResidentImport
 from .policies import Action
 
 
-def residents_for_export(actor: Any, *, place: Place | None = None) -> QuerySet[Resident]:
+def residents_for_export(actor: Actor | None, *, place: Place | None = None) -> QuerySet[Resident]:
     """Current residents the actor may export, in sheet order (compound, building, household)."""
     qs = Resident.objects.filter(
         policies.scope_q(actor, Action.RESIDENT_EXPORT, "household__"), moved_out__isnull=True
@@ -43,7 +42,7 @@ def residents_for_export(actor: Any, *, place: Place | None = None) -> QuerySet[
     )
 
 
-def import_communities_for(actor: Any) -> QuerySet[Place]:
+def import_communities_for(actor: Actor | None) -> QuerySet[Place]:
     """Communities the actor may import residents into."""
     return (
         Place.objects.filter(kind=PlaceKind.COMMUNITY)
@@ -52,7 +51,7 @@ def import_communities_for(actor: Any) -> QuerySet[Place]:
     )
 
 
-def resident_imports_visible_to(actor: Any) -> QuerySet[ResidentImport]:
+def resident_imports_visible_to(actor: Actor | None) -> QuerySet[ResidentImport]:
     return (
         ResidentImport.objects.filter(
             policies.scope_q(actor, Action.RESIDENT_IMPORT, "community__")
@@ -63,7 +62,7 @@ def resident_imports_visible_to(actor: Any) -> QuerySet[ResidentImport]:
     )
 
 
-def resident_import_get_for_actor(actor: Any, pk: int) -> ResidentImport:
+def resident_import_get_for_actor(actor: Actor | None, pk: int) -> ResidentImport:
     """The import, if it belongs to a community the actor may import into; else NotFound."""
     found = (
         ResidentImport.objects.filter(pk=pk)

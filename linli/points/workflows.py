@@ -1,16 +1,14 @@
 """Pure transition tables for the quarterly cycle: (state, action) → (next state, who may).
 
-No ORM here. Services look up a transition with ``transition()`` after locking the row, then
-stamp who/when/why and write the audit row. Tests walk every (state, action, actor) triple.
+No ORM here. Services look up a transition with ``transition()`` (``linli.core.workflows``)
+after locking the row, then stamp who/when/why and write the audit row. Tests walk every
+(state, action, actor) triple.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from django.utils.translation import gettext as _
-
-from linli.core.errors import Conflict, Forbidden
+from linli.core.workflows import Transition
+from linli.core.workflows import transition as transition  # re-exported: callers use ours
 
 from .choices import OrderStatus, PublicationStatus
 
@@ -20,12 +18,6 @@ STAFF = "staff"
 RESIDENT = "resident"
 SPONSOR = "sponsor"
 SYSTEM = "system"
-
-
-@dataclass(frozen=True)
-class Transition:
-    target: str
-    actors: frozenset[str]
 
 
 P = PublicationStatus
@@ -56,18 +48,3 @@ ORDER: dict[tuple[str, str], Transition] = {
 # (cancelled, expired) or used them (fulfilled, confirmed).
 ORDER_OPEN = frozenset({OS.PLACED, OS.VOUCHER})
 ORDER_COUNTS = frozenset({OS.PLACED, OS.VOUCHER, OS.FULFILLED, OS.CONFIRMED})
-
-
-def transition(
-    table: dict[tuple[str, str], Transition], state: str, action: str, actor: str
-) -> str:
-    """The next state, or a refusal that says why in the user's language."""
-    step = table.get((state, action))
-    if step is None:
-        raise Conflict(
-            _("当前状态下不能进行此操作（%(state)s → %(action)s）")
-            % {"state": state, "action": action}
-        )
-    if actor not in step.actors:
-        raise Forbidden(_("您不能进行此操作"))
-    return step.target

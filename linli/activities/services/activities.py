@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
+from linli.core.actors import Actor
 from linli.core.errors import Conflict, NotFound, ValidationFailed
 from linli.core.quarters import CHINA, local_date
 from linli.notifications.services import notify
@@ -142,7 +143,7 @@ def _check_organiser(community: Place, organiser: Any) -> None:
 
 
 def _clean(
-    actor: Any,
+    actor: Actor,
     *,
     community: Place,
     place: Place | None,
@@ -218,7 +219,7 @@ def _check_times(starts_at: dt.datetime, ends_at: dt.datetime) -> None:
 
 def activity_publish(
     *,
-    actor: Any,
+    actor: Actor,
     community: Place,
     title: str,
     starts_at: dt.datetime,
@@ -294,7 +295,7 @@ def activity_publish(
 
 def series_create(
     *,
-    actor: Any,
+    actor: Actor,
     community: Place,
     title: str,
     first_date: dt.date,
@@ -393,7 +394,7 @@ def series_dates(series: ActivitySeries) -> list[dt.date]:
 
 
 def series_generate(
-    *, actor: Any, series: ActivitySeries, now: dt.datetime | None = None
+    *, actor: Actor, series: ActivitySeries, now: dt.datetime | None = None
 ) -> list[Activity]:
     """Create the series' occurrences that do not exist yet. Idempotent: a second call (or
     a concurrent one) creates nothing; an occurrence cancelled stays cancelled."""
@@ -448,7 +449,7 @@ def _checkin_data(row: Activity | ActivitySeries) -> dict[str, Any]:
 
 def activity_checkin_set(
     *,
-    actor: Any,
+    actor: Actor,
     activity: Activity,
     lat: Decimal | str | None,
     lng: Decimal | str | None,
@@ -482,7 +483,7 @@ def activity_checkin_set(
 
 
 def activity_cancel(
-    *, actor: Any, activity: Activity, reason: str, now: dt.datetime | None = None
+    *, actor: Actor, activity: Activity, reason: str, now: dt.datetime | None = None
 ) -> Activity:
     """Cancel an activity nobody has signed in to yet; everyone signed up is told."""
     if not policies.can_manage(actor, activity):
@@ -530,7 +531,7 @@ def activity_cancel(
 
 
 def activity_settings_update(
-    *, actor: Any, community: Place, min_share_percent: int, signin_open_minutes: int
+    *, actor: Actor, community: Place, min_share_percent: int, signin_open_minutes: int
 ) -> ActivitySettings:
     if community.kind != PlaceKind.COMMUNITY or not policies.can(
         actor, ActivityAction.SETTINGS, community

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
+from linli.core.actors import Actor
 from linli.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from linli.people.models import Resident
 
@@ -32,7 +33,7 @@ def _time(moment: dt.datetime) -> str:
 
 
 def _scanner(
-    actor: Any, activity: Activity, direction: str, token: str, when: dt.datetime
+    actor: Actor, activity: Activity, direction: str, token: str, when: dt.datetime
 ) -> Resident:
     """Who is scanning, once the code is checked against the moment of the scan."""
     if direction not in Direction.values:
@@ -48,7 +49,7 @@ def _scanner(
 
 def attendance_scan_check(
     *,
-    actor: Any,
+    actor: Actor,
     activity: Activity,
     direction: str,
     token: str,
@@ -72,7 +73,7 @@ def attendance_scan_check(
 
 def attendance_scan(
     *,
-    actor: Any,
+    actor: Actor,
     activity: Activity,
     direction: str,
     token: str,
@@ -93,7 +94,7 @@ def attendance_scan(
 
 def attendance_mark(
     *,
-    actor: Any,
+    actor: Actor,
     activity: Activity,
     resident: Resident,
     direction: str,
@@ -180,7 +181,7 @@ def _refuse(
 
 
 def _sign(
-    actor: Any,
+    actor: Actor,
     activity: Activity,
     resident: Resident,
     direction: str,
@@ -265,7 +266,7 @@ def _sign(
 
 def attendance_sign_out_all(
     *,
-    actor: Any,
+    actor: Actor,
     activity: Activity,
     at: dt.datetime | None = None,
     now: dt.datetime | None = None,

@@ -29,7 +29,6 @@ import datetime as dt
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -37,7 +36,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from linli.audit.services import audit_record
-from linli.core.actors import SYSTEM
+from linli.core.actors import SYSTEM, Actor
 from linli.core.errors import Conflict, NotFound
 from linli.core.quarters import local_date
 from linli.notifications.services import notify
@@ -105,7 +104,7 @@ def _remaining(rule: Rule, resident_id: int, when: dt.datetime) -> tuple[int | N
     return left, label
 
 
-def _settle(activity: Activity, actor: Any, now: dt.datetime) -> tuple[int, int]:
+def _settle(activity: Activity, actor: Actor, now: dt.datetime) -> tuple[int, int]:
     """Step 1's arithmetic and record lines (activity locked). Returns (attended, counted)."""
     share = settings_for(activity.community_id).min_share_percent
     rule = rule_on(activity)
@@ -205,7 +204,7 @@ def _points(activity: Activity, rule: Rule, a: Attendance, half: int) -> tuple[i
 
 
 def activity_close(
-    *, actor: Any, activity: Activity, now: dt.datetime | None = None
+    *, actor: Actor, activity: Activity, now: dt.datetime | None = None
 ) -> CloseResult:
     """Close the activity and award its attendees' points, exactly once (see the module)."""
     now = now or timezone.now()
@@ -329,7 +328,7 @@ def _batch_key(activity: Activity, pts: int, rows: list[Attendance]) -> str:
     return f"activity:{activity.pk}:{pts}:{digest}"
 
 
-def _award(activity: Activity, actor: Any, result: CloseResult, now: dt.datetime) -> None:
+def _award(activity: Activity, actor: Actor, result: CloseResult, now: dt.datetime) -> None:
     rule = rule_on(activity)
     owed = unpaid(activity)
     if rule is None or not owed:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -14,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
+from linli.core.actors import Actor
 from linli.core.errors import Conflict, NotFound, ValidationFailed
 from linli.core.excel import workbook_bytes
 from linli.core.quarters import local_date
@@ -56,7 +56,7 @@ def _check_half_hours(value: object, *, allow_negative: bool = False) -> int:
 
 def hours_add(
     *,
-    actor: Any,
+    actor: Actor,
     resident: Resident,
     served_on: dt.date,
     title: str,
@@ -97,7 +97,7 @@ def hours_add(
 
 
 def _hours_add(
-    actor: Any,
+    actor: Actor,
     resident: Resident,
     served_on: dt.date,
     title: str,
@@ -145,7 +145,7 @@ def _hours_add(
 
 def correction_request(
     *,
-    actor: Any,
+    actor: Actor,
     text: str,
     activity: Activity | None = None,
     now: dt.datetime | None = None,
@@ -194,7 +194,7 @@ def correction_request(
 
 def correction_settle(
     *,
-    actor: Any,
+    actor: Actor,
     correction: Correction,
     accept: bool,
     answer: str,
@@ -272,7 +272,7 @@ def _new_code() -> str:
 
 
 def certificate_issue(
-    *, actor: Any, resident: Resident, now: dt.datetime | None = None
+    *, actor: Actor, resident: Resident, now: dt.datetime | None = None
 ) -> Certificate:
     """The certificate of the volunteer's hours as they stand. While the record has not
     changed, the same certificate (and code) is returned; a changed record gets a new one
@@ -327,7 +327,7 @@ def certificate_issue(
 
 def hours_export_xlsx(
     *,
-    actor: Any,
+    actor: Actor,
     community: Place,
     start: dt.date | None = None,
     end: dt.date | None = None,

@@ -6,13 +6,13 @@ newcomers on the waiting list, and a freed seat goes to the first one waiting.""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
+from linli.core.actors import Actor
 from linli.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from linli.notifications.services import notify
 from linli.people.models import Resident
@@ -41,7 +41,7 @@ def _require_open(activity: Activity) -> None:
 
 def signup_create(
     *,
-    actor: Any,
+    actor: Actor,
     activity: Activity,
     resident: Resident | None = None,
     now: dt.datetime | None = None,
@@ -116,7 +116,7 @@ def signup_create(
     return signup
 
 
-def _promote(activity: Activity, actor: Any, now: dt.datetime) -> list[Signup]:
+def _promote(activity: Activity, actor: Actor, now: dt.datetime) -> list[Signup]:
     """Give freed seats to the waiting list, first come first served (activity locked)."""
     promoted: list[Signup] = []
     seated = Signup.objects.filter(activity=activity, status__in=SEATED_SIGNUPS).count()
@@ -153,7 +153,7 @@ def _promote(activity: Activity, actor: Any, now: dt.datetime) -> list[Signup]:
     return promoted
 
 
-def signup_withdraw(*, actor: Any, activity: Activity, now: dt.datetime | None = None) -> Signup:
+def signup_withdraw(*, actor: Actor, activity: Activity, now: dt.datetime | None = None) -> Signup:
     """Withdraw one's own sign-up before the activity starts; the first one waiting moves up."""
     now = now or timezone.now()
     if not policies.can_view(actor, activity):
@@ -193,7 +193,7 @@ def signup_withdraw(*, actor: Any, activity: Activity, now: dt.datetime | None =
 
 def signup_decide(
     *,
-    actor: Any,
+    actor: Actor,
     signup: Signup,
     approve: bool,
     reason: str = "",

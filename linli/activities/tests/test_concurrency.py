@@ -4,10 +4,8 @@ racing for the last places, two scans at once, closing twice at once (the points
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection, connections
 
 from linli.activities.choices import SignupStatus
 from linli.activities.models import Attendance, ServiceHours, Signup
@@ -23,6 +21,7 @@ from linli.people.models import Resident
 from linli.points.models import Award, AwardBatch
 from linli.points.selectors import resident_balance
 from linli.points.services import ledger_verify
+from tests.race import race
 
 from .conftest import START, make_resident
 
@@ -31,32 +30,9 @@ pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
 BEFORE = START - dt.timedelta(days=1)
 
 
-def _race(n, fn):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks under real concurrency are tested on PostgreSQL (CI)")
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def run(i):
-        try:
-            barrier.wait(timeout=20)
-            results[i] = fn(i)
-        except Exception as exc:  # collected and asserted by the test
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
-
-
 def test_parallel_signups_never_exceed_capacity(tree, patrol):
     users = [make_resident(tree, n).user for n in range(1, 13)]
-    results = _race(12, lambda i: signup_create(actor=users[i], activity=patrol, now=BEFORE))
+    results = race(12, lambda i: signup_create(actor=users[i], activity=patrol, now=BEFORE))
     assert all(isinstance(r, Signup) for r in results), results
     statuses = sorted(Signup.objects.filter(activity=patrol).values_list("status", flat=True))
     assert statuses.count(SignupStatus.CONFIRMED) == patrol.capacity == 5
@@ -69,7 +45,7 @@ def test_parallel_signups_never_exceed_capacity(tree, patrol):
 
 
 def test_same_resident_signing_up_twice_at_once(tree, patrol, resident_user):
-    results = _race(4, lambda i: signup_create(actor=resident_user, activity=patrol, now=BEFORE))
+    results = race(4, lambda i: signup_create(actor=resident_user, activity=patrol, now=BEFORE))
     assert sum(isinstance(r, Signup) for r in results) == 1, results
     assert sum(isinstance(r, Conflict) for r in results) == 3, results
     assert Signup.objects.filter(activity=patrol).count() == 1
@@ -85,7 +61,7 @@ def test_withdrawals_and_signups_at_once_keep_the_count(tree, patrol):
             return signup_withdraw(actor=users[i], activity=patrol, now=BEFORE)
         return signup_create(actor=users[i + 2], activity=patrol, now=BEFORE)
 
-    results = _race(8, step)
+    results = race(8, step)
     assert all(isinstance(r, Signup) for r in results), results
     confirmed = Signup.objects.filter(activity=patrol, status="confirmed").count()
     waiting = Signup.objects.filter(activity=patrol, status="waiting").count()
@@ -95,7 +71,7 @@ def test_withdrawals_and_signups_at_once_keep_the_count(tree, patrol):
 def test_double_scan_at_once_signs_in_once(tree, patrol, resident_user):
     signup_create(actor=resident_user, activity=patrol, now=BEFORE)
     token = make_token(patrol.pk, "in", START)
-    results = _race(
+    results = race(
         3,
         lambda i: attendance_scan(
             actor=resident_user, activity=patrol, direction="in", token=token, now=START
@@ -120,7 +96,7 @@ def test_closing_twice_at_once_awards_once(tree, patrol, team_leader, staff):
             )
     after = START + dt.timedelta(hours=3)
     closers = [team_leader, staff, team_leader, staff]
-    results = _race(4, lambda i: activity_close(actor=closers[i], activity=patrol, now=after))
+    results = race(4, lambda i: activity_close(actor=closers[i], activity=patrol, now=after))
     assert not any(isinstance(r, Exception) for r in results), results
     assert sum(r.closed_now for r in results) == 1
     assert AwardBatch.objects.filter(source_id=str(patrol.pk)).count() == 1

@@ -15,7 +15,8 @@ from django.test import RequestFactory, TestCase
 from linli.audit.models import AuditEvent
 from linli.core.errors import NotFound
 from linli.demo.cycle import SPONSOR_USERS
-from linli.demo.heping import (
+from linli.demo.heping import load_heping
+from linli.demo.plan import (
     GROUP_SIZES,
     HEPING,
     MOVED_OUT,
@@ -24,7 +25,6 @@ from linli.demo.heping import (
     PATROL,
     Demo,
     build_plan,
-    load_heping,
 )
 from linli.people import policies, selectors
 from linli.people.choices import ResidentGroup, Role

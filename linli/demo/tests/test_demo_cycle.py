@@ -25,8 +25,9 @@ from linli.demo.cycle import (
     CyclePlan,
     plan_cycle,
 )
-from linli.demo.heping import NAMED, Demo, build_plan, load_heping
-from linli.demo.points import DAI_REDEMPTIONS, EVENING, plan_points
+from linli.demo.heping import load_heping
+from linli.demo.plan import NAMED, Demo, build_plan
+from linli.demo.points_plan import DAI_REDEMPTIONS, EVENING, plan_points
 from linli.people.models import User
 from linli.points.choices import (
     AccountKind,

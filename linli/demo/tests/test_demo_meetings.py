@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, ClassVar
 from django.test import TestCase
 
 from linli.audit.models import AuditEvent
-from linli.demo.heping import Demo
 from linli.demo.meetings import FIRST, NEXT, PARKING, SECOND, load_meetings
+from linli.demo.plan import Demo
 from linli.matters import selectors_meetings as sel
 from linli.matters.choices import MatterState
 from linli.matters.models import (

@@ -11,8 +11,9 @@ from django.test import TestCase
 
 from linli.audit.models import AuditEvent
 from linli.core.quarters import local_date, month_bounds, quarter_of
-from linli.demo.heping import NAMED, Demo, build_plan, load_heping
-from linli.demo.points import (
+from linli.demo.heping import load_heping
+from linli.demo.plan import NAMED, Demo, build_plan
+from linli.demo.points_plan import (
     DAI_BEFORE_EVENING,
     DAI_REDEEMED,
     DECISION,

@@ -10,7 +10,7 @@ from django.test import TestCase
 from django.urls import reverse
 
 from linli.core.quarters import local_date
-from linli.demo.heping import Demo
+from linli.demo.plan import Demo
 from linli.demo.ratings import DOOR, LAMPS, ROAD, ROOF, STAIRS, TILES, TITLES, load_ratings
 from linli.matters.choices import MatterState
 from linli.matters.models import (

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from linli.audit.services import audit_record
-from linli.core.actors import is_system
+from linli.core.actors import Actor, is_system
 from linli.core.errors import Conflict, NotFound, ValidationFailed
 from linli.core.text import clean_text, parse_int
 from linli.people import policies as people_policies
@@ -73,15 +73,15 @@ def _community(place: Place) -> Place:
     return place
 
 
-def can_edit_settings(actor: Any, community: Place) -> bool:
+def can_edit_settings(actor: Actor, community: Place) -> bool:
     return people_policies.can_roles(actor, SETTINGS_ROLES, community)
 
 
-def can_edit_calendar(actor: Any, community: Place) -> bool:
+def can_edit_calendar(actor: Actor, community: Place) -> bool:
     return people_policies.can_roles(actor, CALENDAR_ROLES, community)
 
 
-def can_edit_global_calendar(actor: Any) -> bool:
+def can_edit_global_calendar(actor: Actor) -> bool:
     """Overrides for every community: the system, or an operator granted on a city."""
     if is_system(actor):
         return True
@@ -102,7 +102,7 @@ def _int(values: Mapping[str, Any], name: str, errors: dict[str, list[str]]) -> 
 
 
 def matter_settings_update(
-    *, actor: Any, community: Place, values: Mapping[str, Any]
+    *, actor: Actor, community: Place, values: Mapping[str, Any]
 ) -> MatterSettings:
     """Set the community's matter settings from ``values`` (every field in ``FIELDS``; a
     missing one keeps its current value). Out-of-range values are refused, all at once, with
@@ -162,7 +162,7 @@ def calendar_days_for_year(community: Place, year: int) -> list[CalendarDay]:
 
 def calendar_day_add(
     *,
-    actor: Any,
+    actor: Actor,
     community: Place | None,
     day: dt.date,
     is_workday: bool,
@@ -216,7 +216,7 @@ def calendar_day_add(
     return row
 
 
-def calendar_day_remove(*, actor: Any, community: Place, pk: int) -> None:
+def calendar_day_remove(*, actor: Actor, community: Place, pk: int) -> None:
     """Remove an override (the community's own; a global one needs an operator on a city)."""
     community = _community(community)
     row = CalendarDay.objects.filter(pk=pk).first()

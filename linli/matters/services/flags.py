@@ -14,7 +14,6 @@ transaction, notices to those concerned. ``now`` back-dates a step (the demo's h
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -22,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
-from linli.core.actors import is_system
+from linli.core.actors import Actor, is_system
 from linli.core.errors import Conflict, Forbidden, NotFound
 from linli.core.quarters import local_date
 from linli.core.workdays import add_workdays
@@ -43,7 +42,7 @@ MAX_TEXT = 1000
 RESIDENT = "resident"  # the capacity a flagger acts in (any resident who sees the matter)
 
 
-def can_flag(actor: Any, matter: Matter) -> bool:
+def can_flag(actor: Actor, matter: Matter) -> bool:
     """A resident (someone with a current resident row) who can see the matter; not a merged
     one (flag the matter it was merged into)."""
     return (
@@ -53,7 +52,7 @@ def can_flag(actor: Any, matter: Matter) -> bool:
     )
 
 
-def can_answer(actor: Any, flag: Flag) -> bool:
+def can_answer(actor: Actor, flag: Flag) -> bool:
     """A supervisor whose grant covers the flag's street (or the system)."""
     return is_system(actor) or people_policies.can_roles(actor, SUPERVISORS, flag.street)
 
@@ -62,7 +61,7 @@ def _queue_url() -> str:
     return reverse("web:flag_queue")
 
 
-def flag_raise(*, actor: Any, matter: Matter, text: str, now: dt.datetime | None = None) -> Flag:
+def flag_raise(*, actor: Actor, matter: Matter, text: str, now: dt.datetime | None = None) -> Flag:
     """A resident who can see ``matter`` flags it as 办不成事, with what is stuck. It goes to
     the supervisors of the street above, due in ``flag_days`` working days."""
     now = now or timezone.now()
@@ -70,6 +69,7 @@ def flag_raise(*, actor: Any, matter: Matter, text: str, now: dt.datetime | None
     seen = matter_get_for_actor(actor, matter.pk)
     if not policies.own_residents(actor):
         raise Forbidden(_("只有居民可以反映办不成事"))
+    flagger = people_policies.signed_in_user(actor)
     if seen.state == MatterState.MERGED:
         raise Conflict(_("该事项已合并，请到合并后的事项反映"))
     street = street_of(seen)
@@ -77,7 +77,7 @@ def flag_raise(*, actor: Any, matter: Matter, text: str, now: dt.datetime | None
         raise Conflict(_("找不到该事项所属的街道"))
     with transaction.atomic(durable=True):
         locked = lock_matter(seen.pk)
-        if Flag.objects.filter(matter=locked, flagged_by=actor, state=FlagState.OPEN).exists():
+        if Flag.objects.filter(matter=locked, flagged_by=flagger, state=FlagState.OPEN).exists():
             raise Conflict(_("您已经反映过这件事，街道正在处理，请耐心等待答复"))
         settings = matter_settings_for(locked.community_id)
         due = add_workdays(
@@ -88,7 +88,7 @@ def flag_raise(*, actor: Any, matter: Matter, text: str, now: dt.datetime | None
                 flag = Flag.objects.create(
                     matter=locked,
                     street=street,
-                    flagged_by=actor,
+                    flagged_by=flagger,
                     text=text,
                     due_on=due,
                     created_at=now,
@@ -129,7 +129,7 @@ def flag_raise(*, actor: Any, matter: Matter, text: str, now: dt.datetime | None
     return flag
 
 
-def flag_answer(*, actor: Any, flag: Flag, answer: str, now: dt.datetime | None = None) -> Flag:
+def flag_answer(*, actor: Actor, flag: Flag, answer: str, now: dt.datetime | None = None) -> Flag:
     """A supervisor whose grant covers the flag's street answers it (on the timeline; the
     flagger hears of it). Others who see the matter are refused; others are not found."""
     now = now or timezone.now()

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
-from linli.core.actors import is_system
-from linli.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from linli.core.actors import Actor, is_system
+from linli.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from linli.core.quarters import local_date
 from linli.core.text import clean_text
 from linli.core.uploads import (
@@ -27,7 +27,8 @@ from linli.core.uploads import (
 )
 from linli.notifications.services import Text, notify
 from linli.people.choices import Role
-from linli.people.models import Resident, RoleGrant
+from linli.people.models import Resident, RoleGrant, User
+from linli.people.policies import acting_user
 from linli.places.choices import PlaceKind
 from linli.places.models import Place
 
@@ -57,13 +58,13 @@ MAX_NAME = 32
 STOPS_CLOCK = FINISHED_STATES | {S.DONE}
 
 
-def _user_or_none(actor: Any) -> Any:
-    return None if is_system(actor) or not getattr(actor, "pk", None) else actor
+def _user_or_none(actor: Actor | None) -> User | None:
+    return acting_user(actor)
 
 
 def _event(
     matter: Matter,
-    actor: Any,
+    actor: Actor | None,
     action: str,
     *,
     kind: str = "",
@@ -87,8 +88,9 @@ def _event(
     )
 
 
-def _follow(matter: Matter, user: Any) -> None:
-    if _user_or_none(user) is not None:
+def _follow(matter: Matter, actor: Actor) -> None:
+    user = _user_or_none(actor)
+    if user is not None:
         MatterFollower.objects.get_or_create(matter=matter, user=user)
 
 
@@ -193,7 +195,7 @@ def matter_notify(
     *,
     kind: str,
     text: Text,
-    actor: Any = None,
+    actor: Actor | None = None,
     key: str = "",
     when: dt.datetime | None = None,
 ) -> int:
@@ -229,7 +231,7 @@ STEP_TEXTS: dict[str, Callable[[Matter, dict[str, Any]], str]] = {
 
 
 def _tell_step(
-    matter: Matter, actor: Any, action: str, note: str, when: dt.datetime | None
+    matter: Matter, actor: Actor, action: str, note: str, when: dt.datetime | None
 ) -> None:
     """Inside the step's transaction: the raiser and followers hear of it; when a matter is
     carried up to the compound or the community, that level's handlers (the community's
@@ -260,7 +262,7 @@ def _tell_step(
         )
 
 
-def _tell_raised(matter: Matter, actor: Any, when: dt.datetime | None) -> None:
+def _tell_raised(matter: Matter, actor: Actor, when: dt.datetime | None) -> None:
     """A new matter: its building's leaders hear of one raised at building level, the
     community's staff of one raised at compound level."""
     if matter.level == MatterLevel.BUILDING:
@@ -285,7 +287,7 @@ def _tell_raised(matter: Matter, actor: Any, when: dt.datetime | None) -> None:
 
 def matter_raise(
     *,
-    actor: Any,
+    actor: Actor,
     place: Place,
     kind: str,
     title: str,
@@ -400,15 +402,16 @@ def matter_raise(
         raise
 
 
-def matter_follow(*, actor: Any, matter: Matter, follow: bool = True) -> None:
+def matter_follow(*, actor: Actor, matter: Matter, follow: bool = True) -> None:
     """Follow (or stop following) a matter one can see."""
     matter = matter_get_for_actor(actor, matter.pk)
-    if _user_or_none(actor) is None:
+    user = _user_or_none(actor)
+    if user is None:
         raise NotFound(_("找不到该事项"))
     if follow:
-        _follow(matter, actor)
+        _follow(matter, user)
     else:
-        MatterFollower.objects.filter(matter=matter, user=actor).delete()
+        MatterFollower.objects.filter(matter=matter, user=user).delete()
 
 
 # --- the steps of the workflow ----------------------------------------------------------------
@@ -416,7 +419,7 @@ def matter_follow(*, actor: Any, matter: Matter, follow: bool = True) -> None:
 
 def _step(
     *,
-    actor: Any,
+    actor: Actor,
     matter: Matter,
     action: str,
     note: str = "",
@@ -430,7 +433,7 @@ def _step(
     note = clean_text(note, limit=MAX_TEXT, multiline=True)
     seen = matter_get_for_actor(actor, matter.pk)
     if not policies.actor_kinds(actor, seen):
-        raise workflows.Forbidden(_("您不能进行此操作"))
+        raise Forbidden(_("您不能进行此操作"))
     with transaction.atomic(durable=True):
         locked = lock_matter(seen.pk)
         before = locked.state
@@ -459,20 +462,20 @@ def _step(
 
 
 def matter_accept(
-    *, actor: Any, matter: Matter, note: str = "", when: dt.datetime | None = None
+    *, actor: Actor, matter: Matter, note: str = "", when: dt.datetime | None = None
 ) -> Matter:
     """The building leader (at building level) or staff take the matter in hand (``when``:
     back-dating for the demo's history)."""
     return _step(actor=actor, matter=matter, action=A.ACCEPT, note=note, when=when)
 
 
-def matter_settle(*, actor: Any, matter: Matter, note: str) -> Matter:
+def matter_settle(*, actor: Actor, matter: Matter, note: str) -> Matter:
     """Settled at its level — 小事不出楼栋: the leader says how, and it is done."""
     note = _clean_text(note, MAX_NOTE, _("请说明是怎么办结的"))
     return _step(actor=actor, matter=matter, action=A.SETTLE, note=note)
 
 
-def matter_escalate(*, actor: Any, matter: Matter, reason: str) -> Matter:
+def matter_escalate(*, actor: Actor, matter: Matter, reason: str) -> Matter:
     """Carry the matter up one level (building → compound → community), with a reason."""
     reason = _clean_text(reason, MAX_NOTE, _("上报需要说明理由"))
     levels: dict[str, str] = {}
@@ -497,26 +500,26 @@ def matter_escalate(*, actor: Any, matter: Matter, reason: str) -> Matter:
     )
 
 
-def matter_decline(*, actor: Any, matter: Matter, reason: str) -> Matter:
+def matter_decline(*, actor: Actor, matter: Matter, reason: str) -> Matter:
     reason = _clean_text(reason, MAX_NOTE, _("不予受理需要说明理由"))
     return _step(actor=actor, matter=matter, action=A.DECLINE, note=reason)
 
 
-def matter_reopen(*, actor: Any, matter: Matter, reason: str) -> Matter:
+def matter_reopen(*, actor: Actor, matter: Matter, reason: str) -> Matter:
     reason = _clean_text(reason, MAX_NOTE, _("请说明为什么重新打开"))
     return _step(actor=actor, matter=matter, action=A.REOPEN, note=reason)
 
 
-def matter_close(*, actor: Any, matter: Matter, note: str = "") -> Matter:
+def matter_close(*, actor: Actor, matter: Matter, note: str = "") -> Matter:
     return _step(actor=actor, matter=matter, action=A.CLOSE, note=note)
 
 
-def matter_withdraw(*, actor: Any, matter: Matter, note: str = "") -> Matter:
+def matter_withdraw(*, actor: Actor, matter: Matter, note: str = "") -> Matter:
     return _step(actor=actor, matter=matter, action=A.WITHDRAW, note=note)
 
 
 def matter_decide(
-    *, actor: Any, matter: Matter, decision: str, adopted: bool = False, points: int | None = None
+    *, actor: Actor, matter: Matter, decision: str, adopted: bool = False, points: int | None = None
 ) -> Matter:
     """社区决事: staff decide a matter at community level; the decision is published on its
     timeline. A suggestion adopted by the decision awards its proposer (see
@@ -546,7 +549,7 @@ def matter_decide(
     return decided
 
 
-def matter_award_adopted(*, actor: Any, matter: Matter, points: int | None = None) -> Any:
+def matter_award_adopted(*, actor: Actor, matter: Matter, points: int | None = None) -> Any:
     """Award the proposer of an adopted suggestion through the community's active rule of
     category 建言献策, with the matter as its source: at most once (the ledger's source key
     and a fixed idempotency key), safe to retry. Without a rule or a resident proposer, or
@@ -613,7 +616,7 @@ def matter_award_adopted(*, actor: Any, matter: Matter, points: int | None = Non
     return award
 
 
-def matter_merge(*, actor: Any, matter: Matter, into: Matter, note: str = "") -> Matter:
+def matter_merge(*, actor: Actor, matter: Matter, into: Matter, note: str = "") -> Matter:
     """Staff merge a duplicate into a survivor in the same community: the duplicate points to
     the survivor, its followers follow the survivor, its backers count there."""
     note = clean_text(note, limit=MAX_NOTE, multiline=True)
@@ -622,7 +625,7 @@ def matter_merge(*, actor: Any, matter: Matter, into: Matter, note: str = "") ->
     if seen.pk == survivor.pk:
         raise ValidationFailed(_("不能把事项合并到它自己"))
     if not policies.can(actor, policies.MatterAction.MANAGE, seen.place):
-        raise workflows.Forbidden(_("您不能进行此操作"))
+        raise Forbidden(_("您不能进行此操作"))
     with transaction.atomic(durable=True):
         rows = lock_matters(seen.pk, survivor.pk)
         dup, keep = rows[seen.pk], rows[survivor.pk]

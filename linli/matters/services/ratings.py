@@ -36,12 +36,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
-from linli.core.actors import is_system
+from linli.core.actors import Actor, is_system
 from linli.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from linli.core.quarters import local_date
 from linli.core.text import clean_text, parse_int
 from linli.core.workdays import add_workdays
 from linli.notifications.services import notify
+from linli.people.policies import signed_in_user
 
 from .. import policies, workflows
 from ..choices import MatterAction, MatterLevel, MatterState
@@ -109,7 +110,7 @@ def _level(value: Any) -> int:
 
 def rating_give(
     *,
-    actor: Any,
+    actor: Actor,
     matter: Matter,
     level: int,
     comment: str = "",
@@ -125,11 +126,12 @@ def rating_give(
     seen = matter_get_for_actor(actor, matter.pk)
     if workflows.RAISER not in policies.actor_kinds(actor, seen):
         raise Forbidden(_("只有提出这件事的居民可以评价"))
+    rater = signed_in_user(actor)
     bad = level in BAD_LEVELS
     action = A.RATE_BAD if bad else A.RATE
     with transaction.atomic(durable=True):
         locked = lock_matter(seen.pk)
-        mine = Rating.objects.filter(matter=locked, rater=actor)
+        mine = Rating.objects.filter(matter=locked, rater=rater)
         if locked.state != S.DONE:
             if locked.state in (S.RATED, S.RECTIFYING) and mine.exists():
                 raise Conflict(_("您已经评价过了，谢谢"))
@@ -145,7 +147,7 @@ def rating_give(
             with transaction.atomic():
                 rating = Rating.objects.create(
                     matter=locked,
-                    rater=actor,
+                    rater=rater,
                     round=round_,
                     level=level,
                     comment=comment,
@@ -205,7 +207,7 @@ def rating_give(
 # --- rectification ---------------------------------------------------------------------------
 
 
-def _rectification(actor: Any, rectification: Rectification) -> tuple[Matter, Rectification]:
+def _rectification(actor: Actor, rectification: Rectification) -> tuple[Matter, Rectification]:
     found = (
         Rectification.objects.filter(pk=rectification.pk).select_related("rating").first()
         if rectification.pk
@@ -225,7 +227,7 @@ def _lock_rectification(matter_id: int, pk: int) -> tuple[Matter, Rectification]
 
 def rectification_done(
     *,
-    actor: Any,
+    actor: Actor,
     rectification: Rectification,
     note: str,
     return_visit: str = "",
@@ -307,7 +309,7 @@ def _join(before: str, more: str) -> str:
 
 def rectification_visit(
     *,
-    actor: Any,
+    actor: Actor,
     rectification: Rectification,
     text: str,
     now: dt.datetime | None = None,
@@ -352,7 +354,7 @@ def rectification_visit(
 
 def appeal_file(
     *,
-    actor: Any,
+    actor: Actor,
     rating: Rating,
     reason: str,
     text: str,
@@ -372,6 +374,7 @@ def appeal_file(
     kind = handler_kind(actor, seen, found)
     if not kind:
         raise Forbidden(_("只有办理这件事的工作人员可以申诉"))
+    appellant = signed_in_user(actor)
     if not found.is_bad:
         raise ValidationFailed(_("只能对差评提出申诉"))
     with transaction.atomic(durable=True):
@@ -383,7 +386,7 @@ def appeal_file(
             with transaction.atomic():
                 appeal = RatingAppeal.objects.create(
                     rating=row,
-                    appellant=actor,
+                    appellant=appellant,
                     reason=reason,
                     text=text,
                     created_at=now,
@@ -427,7 +430,7 @@ def appeal_file(
 
 def appeal_decide(
     *,
-    actor: Any,
+    actor: Actor,
     appeal: RatingAppeal,
     upheld: bool,
     decision: str,

@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
-from linli.core.actors import is_system
-from linli.core.errors import Conflict, NotFound, ValidationFailed
+from linli.core.actors import Actor, is_system
+from linli.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from linli.core.quarters import local_date
 from linli.core.text import clean_text
 from linli.core.workdays import WorkdayCalendar, add_workdays
@@ -90,7 +90,9 @@ def _lock(matter_id: int, referral_id: int | None = None) -> tuple[Matter, Refer
     return matter, (rows.get(referral_id) if referral_id is not None else None)
 
 
-def _move(matter: Matter, actor: Any, action: str, kind: str, now: dt.datetime, **kw: Any) -> None:
+def _move(
+    matter: Matter, actor: Actor, action: str, kind: str, now: dt.datetime, **kw: Any
+) -> None:
     """Take one step of the table on the locked matter (stamped, with its event)."""
     before = matter.state
     matter.state = workflows.transition(workflows.MATTER, before, action, kind)
@@ -100,7 +102,7 @@ def _move(matter: Matter, actor: Any, action: str, kind: str, now: dt.datetime, 
     _event(matter, actor, action, kind=kind, from_state=before, when=now, **kw)
 
 
-def _sign_if_new(matter: Matter, actor: Any, referral: Referral, now: dt.datetime) -> None:
+def _sign_if_new(matter: Matter, actor: Actor, referral: Referral, now: dt.datetime) -> None:
     """The first department step on a matter just referred signs for it (REFERRED → WAITING)."""
     if matter.state == S.REFERRED:
         _move(
@@ -114,7 +116,7 @@ def _sign_if_new(matter: Matter, actor: Any, referral: Referral, now: dt.datetim
         )
 
 
-def _audit(actor: Any, action: str, matter: Matter, referral: Referral, **data: Any) -> None:
+def _audit(actor: Actor, action: str, matter: Matter, referral: Referral, **data: Any) -> None:
     audit_record(
         actor=actor,
         action=f"matters.referral.{action}",
@@ -126,7 +128,7 @@ def _audit(actor: Any, action: str, matter: Matter, referral: Referral, **data: 
 
 def matter_refer(
     *,
-    actor: Any,
+    actor: Actor,
     matter: Matter,
     departments: Sequence[Department],
     lead: Department,
@@ -140,7 +142,7 @@ def matter_refer(
     now = now or timezone.now()
     seen = matter_get_for_actor(actor, matter.pk)
     if workflows.STAFF not in policies.actor_kinds(actor, seen):
-        raise workflows.Forbidden(_("您不能进行此操作"))
+        raise Forbidden(_("您不能进行此操作"))
     depts = list(dict.fromkeys(departments))
     if not depts:
         raise ValidationFailed(_("请选择转办部门"))
@@ -242,7 +244,7 @@ def matter_refer(
     return made
 
 
-def _handler_referral(actor: Any, referral: Referral) -> Referral:
+def _handler_referral(actor: Actor, referral: Referral) -> Referral:
     """The referral, if ``actor`` handles its department and may see its matter; else 404."""
     found = Referral.objects.filter(pk=referral.pk).first()
     if found is None or not policies.handles_referral(actor, found):
@@ -259,7 +261,7 @@ def _open(referral: Referral) -> None:
 
 
 def referral_answer(
-    *, actor: Any, referral: Referral, answer: str, now: dt.datetime | None = None
+    *, actor: Actor, referral: Referral, answer: str, now: dt.datetime | None = None
 ) -> Referral:
     """The department's handler answers (the answer is on the matter's timeline)."""
     now = now or timezone.now()
@@ -302,7 +304,7 @@ def referral_answer(
 
 def referral_extend(
     *,
-    actor: Any,
+    actor: Actor,
     referral: Referral,
     reason: str,
     days: int,
@@ -362,7 +364,7 @@ def referral_extend(
 
 
 def referral_return(
-    *, actor: Any, referral: Referral, reason: str, now: dt.datetime | None = None
+    *, actor: Actor, referral: Referral, reason: str, now: dt.datetime | None = None
 ) -> Referral:
     """The department returns the referral with a reason. The lead's return (or the last open
     one's) brings the matter back to the community (RETURN: → in hand)."""
@@ -404,7 +406,7 @@ def referral_return(
 
 
 def referral_complete(
-    *, actor: Any, referral: Referral, note: str, now: dt.datetime | None = None
+    *, actor: Actor, referral: Referral, note: str, now: dt.datetime | None = None
 ) -> Referral:
     """The department reports its work done. The lead's report finishes the matter (COMPLETE:
     → done) and closes the other departments' open referrals with it."""
@@ -469,12 +471,12 @@ def _chase_text(matter: Matter, due: dt.date) -> Callable[[], str]:
     )
 
 
-def referral_chase(*, actor: Any, now: dt.datetime | None = None) -> list[Referral]:
+def referral_chase(*, actor: Actor, now: dt.datetime | None = None) -> list[Referral]:
     """The scheduled chase: every referral not yet answered past its (extended) due date is
     chased once, with an event on its matter's timeline. Safe to run again: chased ones are
     skipped."""
     if not is_system(actor):
-        raise workflows.Forbidden(_("您不能进行此操作"))
+        raise Forbidden(_("您不能进行此操作"))
     now = now or timezone.now()
     today = local_date(now)
     candidates = list(

@@ -22,11 +22,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.core.actors import is_system
+from linli.core.actors import Actor, is_system
+from linli.core.errors import Forbidden
 from linli.core.quarters import local_date
 from linli.core.workdays import WorkdayCalendar, workdays_between
 
-from .. import workflows
 from ..models import (
     Flag,
     FlagState,
@@ -85,11 +85,11 @@ def _remind(
         return matter_notify(users, matter, kind=kind, text=text, key=key, when=now)
 
 
-def reminders_send(*, actor: Any, now: dt.datetime | None = None) -> ReminderCounts:
+def reminders_send(*, actor: Actor, now: dt.datetime | None = None) -> ReminderCounts:
     """Remind everyone whose referral, rectification or flag falls due within their
     community's reminder window (see the module docstring). System only."""
     if not is_system(actor):
-        raise workflows.Forbidden(_("您不能进行此操作"))
+        raise Forbidden(_("您不能进行此操作"))
     now = now or timezone.now()
     today = local_date(now)
     counts = ReminderCounts()

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
 
 from linli.core.errors import Conflict, Forbidden
 from linli.matters.choices import MatterState
@@ -18,36 +15,14 @@ from linli.matters.services import (
     matter_raise,
     matter_withdraw,
 )
+from tests.race import race
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
 
 
-def _race(n, fn):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks under real concurrency are tested on PostgreSQL (CI)")
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def run(i):
-        try:
-            barrier.wait(timeout=20)
-            results[i] = fn(i)
-        except Exception as exc:  # collected and asserted by the test
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
-
-
 def test_two_people_at_once_one_wins(matter, resident_user, leader):
     # The leader accepts while the raiser withdraws: each step rules the other out.
-    results = _race(
+    results = race(
         2,
         lambda i: (
             matter_accept(actor=leader, matter=matter)
@@ -65,7 +40,7 @@ def test_two_people_at_once_one_wins(matter, resident_user, leader):
 
 def test_two_handlers_decline_and_escalate(matter, leader, staff):
     # Staff decline while the leader carries it up: the second step sees the first's state.
-    results = _race(
+    results = race(
         2,
         lambda i: (
             matter_escalate(actor=leader, matter=matter, reason="小区的事")
@@ -91,7 +66,7 @@ def test_two_handlers_decline_and_escalate(matter, leader, staff):
 
 def test_same_step_twice_at_once(matter, leader, staff):
     actors = [leader, staff, leader, staff]
-    results = _race(4, lambda i: matter_accept(actor=actors[i], matter=matter))
+    results = race(4, lambda i: matter_accept(actor=actors[i], matter=matter))
     assert sum(isinstance(r, Matter) for r in results) == 1, results
     assert sum(isinstance(r, Conflict) for r in results) == 3, results
 
@@ -105,7 +80,7 @@ def test_case_numbers_unique_under_concurrent_raising(tree, resident_user, leade
             actor=actors[i], place=tree.building1, kind="problem", title=f"事{i}", source=source
         )
 
-    results = _race(9, raise_one)
+    results = race(9, raise_one)
     assert all(isinstance(r, Matter) for r in results), results
     numbers = sorted(r.case_number for r in results)
     assert len(set(numbers)) == 9
@@ -117,7 +92,7 @@ def test_crossed_merges_do_not_deadlock(tree, matter, staff, secretary, leader):
         actor=leader, place=tree.building1, kind="problem", title="楼道灯", source="leader"
     )
     pairs = [(matter, other, staff), (other, matter, secretary)]
-    results = _race(
+    results = race(
         2, lambda i: matter_merge(actor=pairs[i][2], matter=pairs[i][0], into=pairs[i][1])
     )
     won = [r for r in results if isinstance(r, Matter)]

@@ -16,8 +16,8 @@ from linli.matters.services.meetings import (
     motion_open,
     vote_cast,
 )
+from tests.race import race
 
-from .test_concurrency import _race
 from .test_meetings_support import held, meeting, member_user, members, soon  # noqa: F401
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
@@ -40,7 +40,7 @@ def test_one_member_voting_twice_at_once(staff, secretary, meeting, member_user)
         lambda: vote_cast(actor=staff, motion=motion, choice="abstain", member=own),
         lambda: vote_cast(actor=secretary, motion=motion, choice="for", member=own),
     ]
-    results = _race(4, lambda i: calls[i]())
+    results = race(4, lambda i: calls[i]())
     won = [r for r in results if isinstance(r, VoteCast)]
     lost = [r for r in results if isinstance(r, Conflict)]
     assert len(won) == 1 and len(lost) == 3, results
@@ -54,7 +54,7 @@ def test_two_staff_close_one_motion(staff, secretary, meeting):
     motion = motion_open(actor=staff, meeting=meeting, text="同意")
     for m in present[:4]:
         vote_cast(actor=staff, motion=motion, choice="for", member=m)
-    results = _race(2, lambda i: motion_close(actor=(staff, secretary)[i], motion=motion))
+    results = race(2, lambda i: motion_close(actor=(staff, secretary)[i], motion=motion))
     won = [r for r in results if isinstance(r, Motion)]
     lost = [r for r in results if isinstance(r, Conflict)]
     assert len(won) == 1 and len(lost) == 1, results
@@ -76,7 +76,7 @@ def test_secret_votes_racing_the_close_are_counted_or_refused(tree, staff, membe
             return motion_close(actor=staff, motion=motion)
         return vote_cast(actor=staff, motion=motion, choice="for", member=present[i])
 
-    results = _race(6, step)
+    results = race(6, step)
     assert isinstance(results[0], Motion), results
     votes = [r for r in results[1:] if isinstance(r, VoteCast)]
     refused = [r for r in results[1:] if isinstance(r, Conflict)]

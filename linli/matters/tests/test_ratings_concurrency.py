@@ -3,16 +3,14 @@ a barrier: the same request twice at once is applied exactly once."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection, connections
 
 from linli.core.errors import Conflict
 from linli.matters.choices import MatterState
 from linli.matters.models import Flag, Rating, RatingAppeal, Rectification, RectificationState
 from linli.matters.services.flags import flag_raise
 from linli.matters.services.ratings import appeal_file, rating_give, rectification_done
+from tests.race import race
 
 from .test_ratings_support import (  # noqa: F401 - fixtures
     done_by_leader,
@@ -23,29 +21,6 @@ from .test_ratings_support import (  # noqa: F401 - fixtures
 pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
 
 
-def _race(n, fn):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks under real concurrency are tested on PostgreSQL (CI)")
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def run(i):
-        try:
-            barrier.wait(timeout=20)
-            results[i] = fn(i)
-        except Exception as exc:  # collected and asserted by the test
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
-
-
 @pytest.fixture
 def done(tree, resident_user, leader):
     return done_by_leader(raise_lamp(tree, resident_user), leader)
@@ -53,7 +28,7 @@ def done(tree, resident_user, leader):
 
 @pytest.mark.parametrize("levels", [(5, 5), (1, 1), (5, 1), (4, 2, 3, 1)])
 def test_two_ratings_at_once_by_the_same_rater(done, resident_user, levels):
-    results = _race(
+    results = race(
         len(levels), lambda i: rating_give(actor=resident_user, matter=done, level=levels[i])
     )
     won = [r for r in results if isinstance(r, Rating)]
@@ -68,7 +43,7 @@ def test_two_ratings_at_once_by_the_same_rater(done, resident_user, levels):
 
 
 def test_two_flags_at_once_by_the_same_person(done, neighbour_user):
-    results = _race(3, lambda i: flag_raise(actor=neighbour_user, matter=done, text=f"没人管{i}"))
+    results = race(3, lambda i: flag_raise(actor=neighbour_user, matter=done, text=f"没人管{i}"))
     assert sum(isinstance(r, Flag) for r in results) == 1, results
     assert sum(isinstance(r, Conflict) for r in results) == 2, results
     assert Flag.objects.count() == 1 and done.events.filter(action="flag").count() == 1
@@ -77,7 +52,7 @@ def test_two_flags_at_once_by_the_same_person(done, neighbour_user):
 def test_appeal_twice_at_once(done, resident_user, leader, staff):
     rating = rating_give(actor=resident_user, matter=done, level=1)
     actors = [leader, staff]
-    results = _race(
+    results = race(
         2, lambda i: appeal_file(actor=actors[i], rating=rating, reason="mistaken", text="误评")
     )
     assert sum(isinstance(r, RatingAppeal) for r in results) == 1, results
@@ -89,7 +64,7 @@ def test_rectification_done_twice_at_once(done, resident_user, staff, secretary)
     rating_give(actor=resident_user, matter=done, level=2)
     rect = Rectification.objects.get()
     actors = [staff, secretary]
-    results = _race(
+    results = race(
         2,
         lambda i: rectification_done(
             actor=actors[i], rectification=rect, note=f"整改{i}", return_visit="回访"

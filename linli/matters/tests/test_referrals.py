@@ -4,10 +4,8 @@ policy (only the department's handler; others 404), and the seed's 280-day case.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import connection, connections
 from django.utils import timezone
 
 from linli.core.actors import SYSTEM
@@ -25,6 +23,7 @@ from linli.matters.services import (
     referral_extend,
     referral_return,
 )
+from tests.race import race
 
 pytestmark = pytest.mark.django_db
 
@@ -216,8 +215,6 @@ def test_chase_is_idempotent(tree, leader, staff, depts, zhujian):
 @pytest.mark.concurrency
 @pytest.mark.django_db(transaction=True)
 def test_two_handlers_at_once_one_wins(tree, leader, staff, depts, zhujian):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks under real concurrency are tested on PostgreSQL (CI)")
     from linli.people.choices import Role
     from tests.factories import GrantFactory, UserFactory
 
@@ -227,30 +224,13 @@ def test_two_handlers_at_once_one_wins(tree, leader, staff, depts, zhujian):
     )
     m = accepted(tree, leader, staff, at(2024, 3, 4))
     [r] = refer(staff, m, depts, when=at(2024, 3, 5))
-    barrier = threading.Barrier(2)
-    results: list = [None, None]
 
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=20)
-            if i == 0:
-                results[i] = referral_complete(
-                    actor=zhujian, referral=r, note="已拆除", now=at(2024, 3, 6)
-                )
-            else:
-                results[i] = referral_return(
-                    actor=second, referral=r, reason="不归我们", now=at(2024, 3, 6)
-                )
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connections.close_all()
+    def run(i: int) -> Referral:
+        if i == 0:
+            return referral_complete(actor=zhujian, referral=r, note="已拆除", now=at(2024, 3, 6))
+        return referral_return(actor=second, referral=r, reason="不归我们", now=at(2024, 3, 6))
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    results = race(2, run)
     won = [x for x in results if isinstance(x, Referral)]
     lost = [x for x in results if isinstance(x, Conflict)]
     assert len(won) == 1 and len(lost) == 1, results

@@ -4,11 +4,10 @@ marking read, one's e-mail address, and the daily digest through Django's mail (
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -24,6 +23,7 @@ from linli.notifications.services import (
 )
 from linli.people.choices import Role
 from tests.factories import UserFactory
+from tests.race import race
 
 pytestmark = pytest.mark.django_db
 
@@ -72,21 +72,7 @@ def test_notify_with_a_key_from_two_runs_at_once_stores_one(people):
     """Two scheduled runs released together behind a barrier: the unique (user, key)
     constraint keeps one row."""
     a, _b, _c = people
-    barrier = threading.Barrier(2)
-    results: list[int] = []
-
-    def run() -> None:
-        try:
-            barrier.wait(timeout=10)
-            results.append(notify([a], kind="remind", text="提醒", key="k:race"))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = race(2, lambda _i: notify([a], kind="remind", text="提醒", key="k:race"))
     assert Notification.objects.filter(user=a, key="k:race").count() == 1
     assert sorted(results) in ([0, 1], [1, 1])  # the loser may count the winner's row
     connection.close()

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -9,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
+from linli.core.actors import Actor
 from linli.core.errors import Conflict, NotFound, ValidationFailed
 
 from ..locks import lock_resident, lock_user
@@ -25,7 +25,7 @@ def temporary_password(length: int = 10) -> str:
 
 
 def account_create(
-    *, actor: Any, resident: Resident, password: str | None = None
+    *, actor: Actor, resident: Resident, password: str | None = None
 ) -> tuple[User, str]:
     """Give a resident a sign-in with their mobile number. Returns the user and the password
     to hand over (a temporary one, to be changed at first sign-in, unless one is given)."""
@@ -65,7 +65,7 @@ def account_create(
     return user, secret
 
 
-def account_reset_password(*, actor: Any, user: User) -> str:
+def account_reset_password(*, actor: Actor, user: User) -> str:
     """Staff reset a resident's password; returns a temporary one and lifts any lockout."""
     resident = Resident.objects.filter(user=user).select_related("household").first()
     if resident is None:

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
+from linli.core.actors import Actor
 from linli.core.errors import Conflict, ValidationFailed
 from linli.core.text import clean_text
 from linli.places.choices import PlaceKind
@@ -26,7 +26,7 @@ def _community_of(resident: Resident) -> Place:
 
 
 def group_join(
-    *, actor: Any, resident: Resident, group: str, started_on: dt.date | None = None
+    *, actor: Actor, resident: Resident, group: str, started_on: dt.date | None = None
 ) -> GroupMembership:
     if group not in ResidentGroup.values:
         raise ValidationFailed(_("未知的身份：%(g)s") % {"g": group})
@@ -63,7 +63,7 @@ def group_join(
     return membership
 
 
-def group_leave(*, actor: Any, membership: GroupMembership, on: dt.date) -> GroupMembership:
+def group_leave(*, actor: Actor, membership: GroupMembership, on: dt.date) -> GroupMembership:
     require(actor, Action.GROUP_MANAGE, membership.resident.household)
     with transaction.atomic(durable=True):
         locked = GroupMembership.objects.select_for_update().get(pk=membership.pk)
@@ -80,7 +80,7 @@ def group_leave(*, actor: Any, membership: GroupMembership, on: dt.date) -> Grou
     return locked
 
 
-def team_create(*, actor: Any, community: Place, name: str, description: str = "") -> Team:
+def team_create(*, actor: Actor, community: Place, name: str, description: str = "") -> Team:
     if community.kind != PlaceKind.COMMUNITY:
         raise ValidationFailed(_("队伍必须属于一个社区"))
     require(actor, Action.GROUP_MANAGE, community)
@@ -97,7 +97,7 @@ def team_create(*, actor: Any, community: Place, name: str, description: str = "
 
 def team_member_add(
     *,
-    actor: Any,
+    actor: Actor,
     team: Team,
     resident: Resident,
     is_leader: bool = False,

@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
-from linli.core.actors import is_system
+from linli.core.actors import Actor
 from linli.core.errors import Conflict, NotFound, ValidationFailed
 from linli.core.excel import guard_formula, workbook_bytes
 from linli.core.phones import normalize_mobile
@@ -38,7 +38,7 @@ from linli.places.services.places import household_name
 from .. import policies
 from ..choices import Gender, ResidentGroup
 from ..models import GroupMembership, ImportStatus, Resident, ResidentImport
-from ..policies import Action
+from ..policies import Action, acting_user
 from ..selectors_imports import residents_for_export
 from ._common import require
 from .residents import clean_birth_year, clean_gender, clean_name
@@ -467,7 +467,7 @@ def _already_committed(community: Place, sha256: str, exclude_pk: int | None = N
 
 
 def resident_import_preview(
-    *, actor: Any, community: Place, file_bytes: bytes, filename: str
+    *, actor: Actor, community: Place, file_bytes: bytes, filename: str
 ) -> ResidentImport:
     """Parse and check the sheet; store the result. Writes no resident, household or group.
 
@@ -488,7 +488,7 @@ def resident_import_preview(
     check.errors.sort(key=lambda e: e["row"])
     with transaction.atomic(durable=True):
         return ResidentImport.objects.create(
-            actor=None if is_system(actor) else actor,
+            actor=acting_user(actor),
             community=community,
             sha256=sha256,
             filename=filename,
@@ -545,7 +545,7 @@ def _households(rows: list[dict[str, Any]]) -> tuple[dict[tuple[int, str], int],
     return ids, len(new)
 
 
-def resident_import_commit(*, actor: Any, import_id: int) -> ResidentImport:
+def resident_import_commit(*, actor: Actor, import_id: int) -> ResidentImport:
     """Write a previewed import: all rows or none, in one transaction, with one audit row.
 
     The import row is locked and its status re-checked after the lock, so two concurrent
@@ -607,7 +607,7 @@ def resident_import_commit(*, actor: Any, import_id: int) -> ResidentImport:
     return imp
 
 
-def _write(actor: Any, imp: ResidentImport, community: Place, rows: list[dict[str, Any]]) -> None:
+def _write(actor: Actor, imp: ResidentImport, community: Place, rows: list[dict[str, Any]]) -> None:
     household_ids, households_created = _households(rows)
     residents = []
     for record in rows:
@@ -702,7 +702,7 @@ def resident_import_template_xlsx() -> bytes:
     return _workbook_bytes([example], _("居民"))
 
 
-def residents_export_xlsx(*, actor: Any, place: Place | None = None) -> tuple[bytes, int]:
+def residents_export_xlsx(*, actor: Actor, place: Place | None = None) -> tuple[bytes, int]:
     """The current residents the actor may export (under ``place`` if given), as .xlsx
     bytes, and how many rows. Names and phones are unmasked, so every export is audited."""
     if place is not None:

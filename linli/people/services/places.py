@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 
 from linli.audit.services import audit_record
+from linli.core.actors import Actor
 from linli.places.models import Place
 from linli.places.services import place_create
 
@@ -14,7 +13,7 @@ from ._common import require
 
 def place_add(
     *,
-    actor: Any,
+    actor: Actor,
     parent: Place,
     kind: str,
     name: str,

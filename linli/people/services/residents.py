@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
+from linli.core.actors import Actor
 from linli.core.errors import Conflict, ValidationFailed
 from linli.core.phones import normalize_mobile
 from linli.core.pinyin import pinyin_keys
@@ -72,7 +73,7 @@ def phone_in_use(phone: str, *, exclude_pk: int | None = None) -> bool:
 
 def resident_create(
     *,
-    actor: Any,
+    actor: Actor,
     household: Place,
     name: str,
     phone: str = "",
@@ -100,7 +101,7 @@ def resident_create(
 
 def resident_register(
     *,
-    actor: Any,
+    actor: Actor,
     building: Place,
     unit: str,
     room: str,
@@ -138,7 +139,7 @@ def resident_register(
 
 def _create(
     *,
-    actor: Any,
+    actor: Actor,
     household: Place,
     name: str,
     phone: str,
@@ -191,7 +192,7 @@ EDITABLE = {
 }
 
 
-def resident_update(*, actor: Any, resident: Resident, **changes: Any) -> Resident:
+def resident_update(*, actor: Actor, resident: Resident, **changes: Any) -> Resident:
     unknown = set(changes) - EDITABLE
     if unknown:
         raise ValidationFailed(_("不能修改这些字段：%(f)s") % {"f": ", ".join(sorted(unknown))})
@@ -228,7 +229,7 @@ def resident_update(*, actor: Any, resident: Resident, **changes: Any) -> Reside
     return locked
 
 
-def resident_move_out(*, actor: Any, resident: Resident, on: dt.date) -> Resident:
+def resident_move_out(*, actor: Actor, resident: Resident, on: dt.date) -> Resident:
     """Mark a resident as moved out. The row, their points and their history stay."""
     require(actor, Action.RESIDENT_MANAGE, resident.household)
     with transaction.atomic(durable=True):

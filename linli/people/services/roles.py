@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
+from linli.core.actors import Actor
 from linli.core.errors import Conflict, ValidationFailed
 from linli.core.text import clean_text
 from linli.places.choices import PlaceKind
@@ -19,7 +18,7 @@ from ._common import require
 
 
 def role_grant(
-    *, actor: Any, user: User, role: str, place: Place, department: Department | None = None
+    *, actor: Actor, user: User, role: str, place: Place, department: Department | None = None
 ) -> RoleGrant:
     if role not in Role.values:
         raise ValidationFailed(_("未知的角色：%(r)s") % {"r": role})
@@ -56,7 +55,7 @@ def role_grant(
     return grant
 
 
-def role_revoke(*, actor: Any, grant: RoleGrant) -> RoleGrant:
+def role_revoke(*, actor: Actor, grant: RoleGrant) -> RoleGrant:
     require(actor, Action.ROLE_GRANT, grant.place)
     with transaction.atomic(durable=True):
         locked = RoleGrant.objects.select_for_update().get(pk=grant.pk)
@@ -69,7 +68,7 @@ def role_revoke(*, actor: Any, grant: RoleGrant) -> RoleGrant:
     return locked
 
 
-def department_create(*, actor: Any, place: Place, name: str, short_name: str = "") -> Department:
+def department_create(*, actor: Actor, place: Place, name: str, short_name: str = "") -> Department:
     if place.kind not in (PlaceKind.CITY, PlaceKind.DISTRICT, PlaceKind.STREET):
         raise ValidationFailed(_("部门只能属于市、区或街道"))
     require(actor, Action.ROLE_GRANT, place)

@@ -7,12 +7,10 @@ import record either).
 
 import datetime as dt
 import io
-import threading
 import time
 
 import openpyxl
 import pytest
-from django.db import connection, connections
 
 from linli.audit.models import AuditEvent
 from linli.core.actors import SYSTEM
@@ -33,6 +31,7 @@ from linli.places.choices import ANCESTOR_KINDS, PlaceKind
 from linli.places.models import Place
 from linli.places.services import place_create, place_get_or_create
 from tests.factories import HouseholdFactory
+from tests.race import race
 
 HEADER = ["姓名", "手机号", "小区", "楼栋", "单元", "房号", "身份", "性别", "出生年份", "入住日期"]
 
@@ -494,27 +493,10 @@ def test_only_staff_of_the_community_may_import(tree, secretary, leader, outside
 
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_commits_import_once(tree, secretary, staff):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks are a PostgreSQL property; CI runs it there")
     imp = preview(secretary, tree.heping, xlsx(good_rows()))
     before = counts()
-    barrier = threading.Barrier(2)
-    results = []
-
-    def commit(actor):
-        try:
-            barrier.wait(timeout=10)
-            results.append(resident_import_commit(actor=actor, import_id=imp.pk))
-        except Conflict as exc:
-            results.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=commit, args=(a,)) for a in (secretary, staff)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    actors = (secretary, staff)
+    results = race(2, lambda i: resident_import_commit(actor=actors[i], import_id=imp.pk))
     assert sorted(type(r).__name__ for r in results) == ["Conflict", "ResidentImport"]
     assert counts()[0] == before[0] + 3
     assert AuditEvent.objects.filter(action="resident.import").count() == 1

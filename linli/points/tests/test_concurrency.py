@@ -1,45 +1,20 @@
 """Real parallel transactions on PostgreSQL, released together behind a barrier."""
 
 import datetime as dt
-import threading
 import uuid
 
 import pytest
-from django.db import connection, connections
 
 from linli.core.errors import Conflict
 from linli.points.choices import AwardStatus
 from linli.points.models import Award, Posting
 from linli.points.selectors import resident_balance
 from linli.points.services import award_approve, ledger_verify, points_award
+from tests.race import race
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
 
 WHEN = dt.datetime(2023, 11, 18, 19, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
-
-
-def _race(n, fn):
-    """Run fn(i) in n threads released together; return results (values or exceptions)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks under real concurrency are tested on PostgreSQL (CI)")
-    barrier = threading.Barrier(n)
-    results = [None] * n
-
-    def run(i):
-        try:
-            barrier.wait(timeout=20)
-            results[i] = fn(i)
-        except Exception as exc:  # collected and asserted by the test
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
 
 
 def test_many_awards_race_for_the_last_units_of_a_cap(secretary, staff, dzj, patrol_rule):
@@ -54,7 +29,7 @@ def test_many_awards_race_for_the_last_units_of_a_cap(secretary, staff, dzj, pat
             occurred_at=WHEN + dt.timedelta(days=day),
         )
     actors = [secretary, staff] * 4
-    results = _race(
+    results = race(
         8,
         lambda i: points_award(
             actor=actors[i],
@@ -74,7 +49,7 @@ def test_many_awards_race_for_the_last_units_of_a_cap(secretary, staff, dzj, pat
 
 def test_same_idempotency_key_at_once_posts_once(secretary, staff, dzj, suggestion_rule):
     k = str(uuid.uuid4())
-    results = _race(
+    results = race(
         6,
         lambda i: points_award(
             actor=secretary,
@@ -103,7 +78,7 @@ def test_two_staff_approve_the_same_proposal_at_once(
         occurred_at=WHEN,
     )
     approvers = [secretary, staff]
-    results = _race(2, lambda i: award_approve(actor=approvers[i], award=proposal))
+    results = race(2, lambda i: award_approve(actor=approvers[i], award=proposal))
     assert sorted(type(r).__name__ for r in results) == ["Award", "Conflict"], results
     assert Award.objects.get(pk=proposal.pk).status == AwardStatus.POSTED
     assert resident_balance(dzj) == 10

@@ -14,8 +14,8 @@ from linli.points.selectors import resident_balance
 from linli.points.services import ledger_verify, points_award_batch
 from linli.points.services.shop import order_cancel, redemption_place, voucher_confirm
 from linli.points.tests.shop_fixtures import *  # noqa: F403 - fixtures
-from linli.points.tests.test_concurrency import _race
 from tests.factories import HouseholdFactory, ResidentFactory
+from tests.race import race
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.django_db(transaction=True)]
 
@@ -38,7 +38,7 @@ def fifty(tree, secretary, bonus_rule):
 
 
 def test_fifty_orders_for_the_last_ten_items(staff, fifty, window, masks):
-    results = _race(
+    results = race(
         50,
         lambda i: redemption_place(
             actor=staff, resident=fifty[i], reward=masks, idempotency_key=uuid.uuid4().hex
@@ -58,7 +58,7 @@ def test_fifty_orders_for_the_last_ten_items(staff, fifty, window, masks):
 
 
 def test_per_resident_limit_raced_by_parallel_orders(resident_user, rich_dzj, window, haircut):
-    results = _race(
+    results = race(
         8,
         lambda i: redemption_place(
             actor=resident_user, resident=rich_dzj, reward=haircut, idempotency_key=uuid.uuid4().hex
@@ -75,7 +75,7 @@ def test_per_resident_limit_raced_by_parallel_orders(resident_user, rich_dzj, wi
 
 def test_balance_raced_by_parallel_orders(resident_user, rich_dzj, window, masks):
     # 180 points, 8 orders of 2 masks (40 each) at once: 4 fit, and the stock (10) too.
-    results = _race(
+    results = race(
         8,
         lambda i: redemption_place(
             actor=resident_user,
@@ -94,7 +94,7 @@ def test_balance_raced_by_parallel_orders(resident_user, rich_dzj, window, masks
 
 def test_same_key_at_once_orders_once(resident_user, rich_dzj, window, masks):
     k = uuid.uuid4().hex
-    results = _race(
+    results = race(
         6,
         lambda i: redemption_place(
             actor=resident_user, resident=rich_dzj, reward=masks, idempotency_key=k
@@ -110,7 +110,7 @@ def test_a_voucher_confirmed_twice_at_once(sponsor_user, resident_user, rich_dzj
     order = redemption_place(
         actor=resident_user, resident=rich_dzj, reward=haircut, idempotency_key=uuid.uuid4().hex
     )
-    results = _race(2, lambda i: voucher_confirm(actor=sponsor_user, code=order.voucher_code))
+    results = race(2, lambda i: voucher_confirm(actor=sponsor_user, code=order.voucher_code))
     assert sorted(type(r).__name__ for r in results) == ["Conflict", "Order"], results
     assert Order.objects.get(pk=order.pk).status == OrderStatus.CONFIRMED
 
@@ -125,7 +125,7 @@ def test_cancel_and_confirm_at_once(sponsor_user, resident_user, rich_dzj, windo
             return voucher_confirm(actor=sponsor_user, code=order.voucher_code)
         return order_cancel(actor=resident_user, order=order)
 
-    results = _race(2, act)
+    results = race(2, act)
     assert sorted(type(r).__name__ for r in results) == ["Conflict", "Order"], results
     final = Order.objects.get(pk=order.pk)
     assert resident_balance(rich_dzj) == (180 if final.status == OrderStatus.CANCELLED else 150)

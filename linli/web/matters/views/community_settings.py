@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from linli.core.actors import Actor
 from linli.core.errors import DomainError, ValidationFailed
 from linli.core.text import parse_int
 from linli.core.workdays import FIRST_COVERED_YEAR, LAST_COVERED_YEAR, covered
@@ -41,7 +42,7 @@ from linli.web.common.params import query_int
 from ..forms import CalendarDayForm, MatterSettingsForm
 
 
-def _communities(user: object, roles: Iterable[str]) -> QuerySet[Place]:
+def _communities(user: Actor, roles: Iterable[str]) -> QuerySet[Place]:
     """Communities at or below a place where ``user`` holds one of ``roles``."""
     depth = depth_of(PlaceKind.COMMUNITY)
     places = [p for p in people_policies.places_for_roles(user, roles) if depth_of(p.kind) <= depth]
