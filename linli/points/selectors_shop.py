@@ -17,7 +17,7 @@ from linli.places.models import Place
 from . import policies, workflows
 from .models import Order, Pledge, RedemptionWindow, Reward, Sponsor
 from .policies import PointsAction
-from .services.shop import _quarter_bounds, open_window
+from .services.shop.orders import _quarter_bounds, open_window
 
 
 def current_window(community_id: int, now: dt.datetime) -> RedemptionWindow | None:
