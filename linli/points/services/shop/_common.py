@@ -9,6 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from linli.core.actors import Actor
 from linli.core.errors import NotFound, ValidationFailed
 from linli.core.text import INT_MAX, clean_text, parse_int
 from linli.people.models import Resident
@@ -55,11 +56,11 @@ def _community(place_id: int) -> Place:
     return Place.objects.get(pk=place_id)
 
 
-def _is_own(actor: Any, resident: Resident) -> bool:
+def _is_own(actor: Actor, resident: Resident) -> bool:
     user_id = getattr(actor, "pk", None)
     return user_id is not None and resident.user_id == user_id
 
 
-def _manage(actor: Any, community: Place) -> None:
+def _manage(actor: Actor, community: Place) -> None:
     if not policies.can(actor, PointsAction.SHOP_MANAGE, community):
         raise NotFound(_("找不到该社区"))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
@@ -14,11 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_actor_and_data, audit_record
-from linli.core.actors import SYSTEM, is_system
+from linli.core.actors import SYSTEM, Actor, is_system
 from linli.core.errors import Conflict, NotFound, ValidationFailed
 from linli.core.quarters import local_date, quarter_of, start_of_day
 from linli.core.text import INT_MAX
 from linli.people.models import Resident
+from linli.people.policies import acting_user
 from linli.places.models import Place
 
 from ... import policies, workflows
@@ -156,7 +156,7 @@ def _refuse_stock(reward: Reward, quantity: int) -> None:
 
 def redemption_place(
     *,
-    actor: Any,
+    actor: Actor,
     resident: Resident,
     reward: Reward,
     quantity: object = 1,
@@ -204,7 +204,7 @@ def _posting_key(key: str) -> str:
 
 
 def _place_orm(
-    actor: Any,
+    actor: Actor,
     resident: Resident,
     reward: Reward,
     q: int,
@@ -251,7 +251,7 @@ def _place_orm(
             voucher_code=None,
             idempotency_key=key,
             request_hash=request_hash,
-            placed_by=actor if getattr(actor, "pk", None) else None,
+            placed_by=acting_user(actor),
             placed_at=when,
         )
         if service:
@@ -278,7 +278,7 @@ def _place_orm(
 
 
 def _place_sql(
-    actor: Any,
+    actor: Actor,
     resident: Resident,
     reward: Reward,
     q: int,
@@ -369,7 +369,7 @@ def _lock_order_rows(order: Order) -> tuple[Account, Order]:
     return account, locked
 
 
-def _refund(actor: Any, account: Account, order: Order, kind: str, note: str) -> Posting:
+def _refund(actor: Actor, account: Account, order: Order, kind: str, note: str) -> Posting:
     original = Posting.objects.get(pk=order.posting_id)
     redemption = system_account(order.community_id, AccountKind.REDEMPTION)
     refund = post(
@@ -386,14 +386,14 @@ def _refund(actor: Any, account: Account, order: Order, kind: str, note: str) ->
     return refund
 
 
-def _close(order: Order, actor: Any, status: str, note: str) -> None:
+def _close(order: Order, actor: Actor, status: str, note: str) -> None:
     order.status = status
-    order.closed_by = actor if getattr(actor, "pk", None) else None
+    order.closed_by = acting_user(actor)
     order.closed_at = timezone.now()
     order.close_note = _text(note, 200)
 
 
-def order_cancel(*, actor: Any, order: Order, reason: str = "") -> Order:
+def order_cancel(*, actor: Actor, order: Order, reason: str = "") -> Order:
     """Staff, or the resident who owns the order, cancel an open order: the points come
     back by a REFUND posting that names the original, and the stock comes back."""
     resident = order.resident
@@ -425,7 +425,7 @@ def order_cancel(*, actor: Any, order: Order, reason: str = "") -> Order:
     return locked
 
 
-def order_fulfil(*, actor: Any, order: Order, note: str = "") -> Order:
+def order_fulfil(*, actor: Actor, order: Order, note: str = "") -> Order:
     """Staff hand goods over: the order is fulfilled (its points stay redeemed)."""
     if not policies.can(actor, PointsAction.ORDER_MANAGE, order.resident.household):
         raise NotFound(_("找不到该订单"))
@@ -446,7 +446,7 @@ def order_fulfil(*, actor: Any, order: Order, note: str = "") -> Order:
     return locked
 
 
-def voucher_find_for_sponsor(actor: Any, code: str) -> Order:
+def voucher_find_for_sponsor(actor: Actor, code: str) -> Order:
     """The order behind a voucher code, if the actor is the sponsor of its reward (the
     user linked to the sponsor, holding the sponsor role on that community)."""
     code = normalize_voucher_code(code)
@@ -463,7 +463,7 @@ def voucher_find_for_sponsor(actor: Any, code: str) -> Order:
     return order
 
 
-def _may_confirm(actor: Any, order: Order) -> bool:
+def _may_confirm(actor: Actor, order: Order) -> bool:
     sponsor = order.reward.sponsor
     if sponsor is None or sponsor.user_id is None or sponsor.user_id != getattr(actor, "pk", 0):
         return False
@@ -471,7 +471,7 @@ def _may_confirm(actor: Any, order: Order) -> bool:
 
 
 def voucher_confirm(
-    *, actor: Any, code: str | None = None, order: Order | None = None, note: str = ""
+    *, actor: Actor, code: str | None = None, order: Order | None = None, note: str = ""
 ) -> Order:
     """The sponsor confirms a service voucher once the service is done. Only the reward's
     own sponsor may (anyone else: not found); a voucher is confirmed once."""
@@ -510,7 +510,7 @@ def voucher_confirm(
 
 
 def orders_expire(
-    *, actor: Any = SYSTEM, now: dt.datetime | None = None, community: Place | None = None
+    *, actor: Actor = SYSTEM, now: dt.datetime | None = None, community: Place | None = None
 ) -> int:
     """Expire open orders of windows that closed more than ``EXPIRY_GRACE`` ago: points and
     stock go back. Each order in its own transaction; running it again changes nothing.

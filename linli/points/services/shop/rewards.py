@@ -10,6 +10,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
+from linli.core.actors import Actor
 from linli.core.errors import ValidationFailed
 from linli.core.uploads import REWARD_PHOTO, upload_check, upload_discard, upload_store
 from linli.places.models import Place
@@ -79,7 +80,7 @@ def _store_photo(photo: UploadedFile | None) -> str | None:
 
 def reward_create(
     *,
-    actor: Any,
+    actor: Actor,
     community: Place,
     kind: str,
     name: str,
@@ -123,7 +124,7 @@ def reward_create(
 
 
 def reward_update(
-    *, actor: Any, reward: Reward, photo: UploadedFile | None = None, **fields: Any
+    *, actor: Actor, reward: Reward, photo: UploadedFile | None = None, **fields: Any
 ) -> Reward:
     community = _community(reward.community_id)
     _manage(actor, community)
@@ -153,7 +154,7 @@ def reward_update(
     return locked
 
 
-def reward_restock(*, actor: Any, reward: Reward, add: object) -> Reward:
+def reward_restock(*, actor: Actor, reward: Reward, add: object) -> Reward:
     """Add stock (or service slots) to a reward: ``F('stock') + n``."""
     _manage(actor, _community(reward.community_id))
     n = _positive(add, _("补充数量"), high=MAX_STOCK)

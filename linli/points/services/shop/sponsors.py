@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
+from linli.core.actors import Actor
 from linli.core.errors import Conflict, ValidationFailed
 from linli.people import policies as people_policies
 from linli.people.choices import Role
@@ -64,7 +65,7 @@ def _sponsor_values(fields: dict[str, Any]) -> dict[str, Any]:
 
 def sponsor_create(
     *,
-    actor: Any,
+    actor: Actor,
     community: Place,
     name: str,
     kind: str = SponsorKind.BUSINESS,
@@ -103,7 +104,7 @@ def sponsor_create(
     return sponsor
 
 
-def sponsor_update(*, actor: Any, sponsor: Sponsor, **fields: Any) -> Sponsor:
+def sponsor_update(*, actor: Actor, sponsor: Sponsor, **fields: Any) -> Sponsor:
     community = _community(sponsor.community_id)
     _manage(actor, community)
     values = _sponsor_values(fields)
@@ -129,7 +130,7 @@ def sponsor_update(*, actor: Any, sponsor: Sponsor, **fields: Any) -> Sponsor:
 
 def pledge_create(
     *,
-    actor: Any,
+    actor: Actor,
     sponsor: Sponsor,
     year: int,
     quarter: int,
@@ -167,7 +168,7 @@ def pledge_create(
 
 
 def pledge_deliver(
-    *, actor: Any, pledge: Pledge, delivered_at: dt.datetime | None = None, note: str = ""
+    *, actor: Actor, pledge: Pledge, delivered_at: dt.datetime | None = None, note: str = ""
 ) -> Pledge:
     _manage(actor, _community(pledge.sponsor.community_id))
     note = _text(note, 200, _("交付说明"))
