@@ -151,6 +151,8 @@ QUERY_PARAMS = [
     "kind",
     "status",
     "level",
+    "at_level",
+    "state",
     "group",
     "title",
     "resident",
