@@ -61,6 +61,32 @@ def rules_for_community(community: Place, *, on: dt.date | None = None) -> Query
     return qs.order_by("category", "key", "-active_from")
 
 
+def rules_usable(
+    community: Place, mode: str | None, *, on: dt.date | None = None
+) -> QuerySet[Rule]:
+    """The rules in force that one may award (or propose) by in ``mode``: the award page's
+    menu, so a building leader is never offered a rule only staff may use."""
+    return rules_for_community(community, on=on).filter(policies.rules_usable_q(mode))
+
+
+def award_key_used(key: str) -> bool:
+    """Whether an award was already made with this form's key (a repeated post replays it)."""
+    return bool(key) and Award.objects.filter(idempotency_key=key).exists()
+
+
+def recent_award_by(actor: Any, resident: Resident, *, since: dt.datetime) -> Award | None:
+    """The latest award ``actor`` gave or proposed to ``resident`` since ``since``: the award
+    page asks before a second one in a few minutes (a form posted again after going back)."""
+    pk = getattr(actor, "pk", None) or 0
+    return (
+        Award.objects.filter(resident=resident, created_at__gte=since)
+        .filter(Q(awarded_by_id=pk) | Q(proposed_by_id=pk))
+        .select_related("rule")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
 def proposals_for_actor(actor: Any) -> QuerySet[Award]:
     return (
         Award.objects.filter(status=AwardStatus.PROPOSED)
