@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from linli.core.actors import Actor
 from linli.core.quarters import start_of_day
+from linli.people.models import Resident
 from linli.places.choices import PlaceKind
 from linli.places.models import Place
 from linli.places.models.place import within_q
@@ -44,6 +45,7 @@ class MatterSearch:
     place: Place | None = None
     start: dt.date | None = None
     end: dt.date | None = None
+    resident: Resident | None = None  # the matters she raised (from her resident page)
 
     @property
     def is_empty(self) -> bool:
@@ -55,6 +57,7 @@ class MatterSearch:
             or self.place
             or self.start
             or self.end
+            or self.resident
         )
 
 
@@ -96,6 +99,11 @@ def matter_search(actor: Actor | None, search: MatterSearch) -> QuerySet[Matter]
         rows = rows.filter(raised_at__gte=start_of_day(search.start))
     if search.end is not None:
         rows = rows.filter(raised_at__lt=start_of_day(search.end + dt.timedelta(days=1)))
+    if search.resident is not None:
+        raised = Q(resident=search.resident)
+        if search.resident.user_id is not None:
+            raised |= Q(raised_by_id=search.resident.user_id)
+        rows = rows.filter(raised)
     return rows.order_by("-raised_at", "-id")
 
 

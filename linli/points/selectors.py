@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, Sum, Window
+from django.db.models.expressions import RowRange
 from django.utils.translation import gettext as _
 
 from linli.core.errors import NotFound
@@ -26,9 +27,17 @@ def resident_balance(resident: Resident) -> int:
 
 def resident_entries(resident: Resident) -> QuerySet[Entry]:
     """A resident's history: each entry with its posting, the award behind it (rule, evidence,
-    who awarded) and, for reversals, the posting reversed."""
+    who awarded) and, for reversals, the posting reversed; and ``balance_after``, her balance
+    once the entry counted, summed by the database over her ledger in the order the entries
+    happened (a window over all her rows, computed before the page is cut out of them)."""
+    in_order = [F("posting__occurred_at").asc(), F("id").asc()]
     return (
         Entry.objects.filter(account__resident=resident)
+        .annotate(
+            balance_after=Window(
+                Sum("amount"), order_by=in_order, frame=RowRange(start=None, end=0)
+            )
+        )
         .select_related(
             "posting",
             "posting__created_by",

@@ -134,3 +134,23 @@ def test_results_are_paginated_with_a_bounded_query_count(client, tree, staff):
         response = client.get(URL, {"q": "路灯", "page": 3})
     assert len(response.context["found"].object_list) == 5
     assert len(third.captured_queries) == len(first.captured_queries)
+
+
+def test_finished_matter_offers_close_and_reopen_apart(client, tree, staff):
+    m = matter_raise(
+        actor=staff, place=tree.compound1, kind="problem", title="井盖", source="visit"
+    )
+    matter_accept(actor=staff, matter=m)
+    matter_settle(actor=staff, matter=m, note="已更换")
+    client.force_login(staff)
+    url = reverse("web:matter_detail", args=[m.pk])
+    html = client.get(url).content.decode()
+    # 办结: 关闭 is the button; 重新打开 is asked for apart, inside the disclosure.
+    close_at = html.index('data-testid="act-close"')
+    apart_at = html.index('data-testid="reopen-apart"')
+    assert close_at < apart_at < html.index('data-testid="act-reopen"')
+    matter_close(actor=staff, matter=m, note="")
+    html = client.get(url).content.decode()
+    # 已关闭: only 重新打开, as a plain button, and no 关闭.
+    assert 'data-testid="act-reopen"' in html
+    assert 'data-testid="act-close"' not in html and "reopen-apart" not in html

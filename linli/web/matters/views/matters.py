@@ -39,7 +39,8 @@ from linli.matters.selectors_search import (
     matter_search,
     search_places,
 )
-from linli.people.models import Department
+from linli.people import selectors as people_selectors
+from linli.people.models import Department, Resident
 from linli.places.models import Place
 from linli.web.common.door import run_service
 from linli.web.common.files import serve_stored
@@ -101,6 +102,18 @@ def _read_search(request: HttpRequest, places: list[Place]) -> MatterSearch:
         place=next((p for p in places if p.pk == place_id), None),
         start=start,
         end=end,
+        resident=_resident(request, query_int(params, "resident")),
+    )
+
+
+def _resident(request: HttpRequest, pk: int | None) -> Resident | None:
+    """The resident whose matters are asked for, if the actor may see her (else absent)."""
+    if pk is None:
+        return None
+    visible = people_selectors.residents_visible_to(request.user, include_moved_out=True)
+    return (
+        visible.filter(pk=pk).first()
+        or Resident.objects.filter(pk=pk, user_id=request.user.pk or 0).first()
     )
 
 
@@ -119,6 +132,7 @@ def _search_context(request: HttpRequest) -> dict[str, Any]:
             "place": search.place.pk if search.place else "",
             "start": search.start.isoformat() if search.start else "",
             "end": search.end.isoformat() if search.end else "",
+            "resident": search.resident.pk if search.resident else "",
         }
         keep = urlencode({k: v for k, v in fields.items() if v})
     return {
@@ -290,6 +304,13 @@ def matter_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for a in BUTTONS
         if a in allowed
     ]
+    # A finished matter (办结, 已评价) offers closing; reopening it is the exception, asked
+    # for apart (with its reason), not a button beside 关闭.
+    apart = [b for b in buttons if b["action"] == MatterAction.REOPEN]
+    if apart and MatterAction.CLOSE in allowed:
+        buttons = [b for b in buttons if b["action"] != MatterAction.REOPEN]
+    else:
+        apart = []
     following = matter.followers.filter(user_id=request.user.pk or 0).exists()
     timeline = list(selectors.matter_timeline(matter))
     referrals = selectors.matter_referrals(matter)
@@ -323,6 +344,7 @@ def matter_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "timeline": timeline,
             "photos": list(matter.photos.all()),
             "buttons": buttons,
+            "apart": apart,
             "following": following,
             "is_open": matter.state in OPEN_STATES,
             "can_adopt": matter.kind == MatterKind.SUGGESTION,
