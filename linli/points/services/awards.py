@@ -27,7 +27,7 @@ from linli.core.uploads import AWARD_EVIDENCE, upload_check, upload_discard, upl
 from linli.people.models import Resident
 
 from .. import policies
-from ..choices import AccountKind, Awarders, AwardStatus, Evidence, PostingKind
+from ..choices import AccountKind, AwardStatus, Evidence, PostingKind
 from ..limits import MAX_NOTE, MAX_POINTS, MAX_REASON
 from ..locks import lock_award, lock_resident_account, lock_resident_accounts, system_account
 from ..models import Account, Award, AwardBatch, Rule
@@ -256,7 +256,7 @@ def points_award(
     mode = policies.award_mode(actor, household)
     if mode is None:
         raise NotFound(_("找不到该居民"))
-    direct, proposal = mode == PointsAction.AWARD, mode == PointsAction.PROPOSE
+    direct = mode == PointsAction.AWARD
     pts = clean_points(points)
     evidence_note = clean_note(evidence_note)
     request_hash = _hash(
@@ -279,7 +279,7 @@ def points_award(
     )
 
     def check() -> None:
-        if proposal and rule.awarders != Awarders.STAFF_AND_LEADERS:
+        if not policies.rule_usable(mode, rule):
             raise Forbidden(_("这条规则只能由社区工作人员加分"))
         _check_not_self(actor, resident)
         _check_rule(rule, resident, pts, when)
