@@ -1,4 +1,4 @@
-"""The pages as a resident or a secretary sees them on a phone: sign-in, language, 长辈模式,
+"""The pages as a resident or a secretary sees them on a phone: sign-in, language, 长辈版,
 the resident list with pinyin search, and the outsider's 404. Screenshots are artefacts."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Signing in and out, the password, the display preferences (language, 长辈模式) and the home
+"""Signing in and out, the password, the display preferences (language, 长辈版) and the home
 page, which gathers what the person may do in every area (their own record, their roles'
 cards, the queues waiting for them)."""
 
@@ -88,7 +88,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @require_POST
 def set_preferences(request: HttpRequest) -> HttpResponse:
-    """Language and 长辈模式 switch: a cookie for everyone, saved on the account if signed in."""
+    """Language and 长辈版 switch: a cookie for everyone, saved on the account if signed in."""
     language = request.POST.get("language")
     if language and not (check_for_language(language) and language in dict(settings.LANGUAGES)):
         language = None
