@@ -1,4 +1,4 @@
-"""Signing in and out, the password, the display preferences (language, 长辈模式) and the home
+"""Signing in and out, the password, the display preferences (language, 长辈版) and the home
 page, which gathers what the person may do in every area (their own record, their roles'
 cards, the queues waiting for them)."""
 
@@ -9,7 +9,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -34,6 +33,7 @@ from linli.web.common.middleware import set_preference_cookies
 from linli.web.common.redirects import safe_next
 
 from .forms import PhoneLoginForm
+from .landing import visitors_see_landing
 
 
 class SafeNextMixin:
@@ -88,7 +88,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @require_POST
 def set_preferences(request: HttpRequest) -> HttpResponse:
-    """Language and 长辈模式 switch: a cookie for everyone, saved on the account if signed in."""
+    """Language and 长辈版 switch: a cookie for everyone, saved on the account if signed in."""
     language = request.POST.get("language")
     if language and not (check_for_language(language) and language in dict(settings.LANGUAGES)):
         language = None
@@ -121,7 +121,7 @@ def _card(grant: policies.Grant) -> dict[str, Any]:
     return card
 
 
-@login_required
+@visitors_see_landing
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     resident = Resident.objects.filter(user_id=user.pk or 0).select_related("household").first()

@@ -1,5 +1,5 @@
 """What the base template needs on every page: which menu items the person may see, the
-unread notifications, 长辈模式. Each answer comes from the areas' policies."""
+unread notifications, 长辈版. Each answer comes from the areas' policies."""
 
 from __future__ import annotations
 
