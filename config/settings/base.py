@@ -164,6 +164,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 
+# Behind PgBouncer in transaction pooling (LINLI_PGBOUNCER=1) a server-side cursor cannot
+# outlive its transaction. (Django binds parameters client-side with psycopg 3, so no
+# prepared statements are involved.)
+if env_bool("LINLI_PGBOUNCER", False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+
 # A streaming replica (read-only): see linli.core.dbrouting for what reads from it.
 if os.environ.get("LINLI_REPLICA_URL"):
     DATABASES["replica"] = dj_database_url.parse(
