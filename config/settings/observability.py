@@ -13,8 +13,10 @@ def logging_config(*, level: str, json_logs: bool) -> dict[str, Any]:
     if json_logs:
         formatter = {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s %(user_id)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s %(user_id)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            # ISO 8601 in UTC, whatever TIME_ZONE is.
+            "timestamp": "time",
         }
     else:
         formatter = {

@@ -48,7 +48,12 @@ def replica_available(*, retry_after: float | None = None) -> bool:
     if now < _down_until:
         return False
     try:
-        connections[REPLICA].ensure_connection()
+        replica = connections[REPLICA]
+        # A connection kept from an earlier request (CONN_MAX_AGE) is checked once per
+        # request (CONN_HEALTH_CHECKS), so a replica that went away since is noticed here,
+        # not by the page's first query.
+        replica.close_if_health_check_failed()
+        replica.ensure_connection()
     except Exception:  # any failure to connect: read from the primary instead
         wait = retry_after
         if wait is None:
