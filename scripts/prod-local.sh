@@ -31,6 +31,12 @@ PGBIN=${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 PGBOUNCER=${PGBOUNCER:-$(command -v pgbouncer || echo /usr/sbin/pgbouncer)}
 
+# Where PostgreSQL's and PgBouncer's files live: under $PL, unless (as root) the postgres user
+# cannot reach it (a checkout under /root): then a directory of its own under /tmp, named in
+# $PL/pgroot so that stop and the smoke test find it.
+PGR=$PL
+if [ -f "$PL/pgroot" ]; then PGR=$(cat "$PL/pgroot"); fi
+
 as_pg() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
@@ -59,12 +65,12 @@ pg_conf() {  # $1 data dir, $2 port
   cat >>"$1/postgresql.conf" <<EOF
 port = $2
 listen_addresses = '127.0.0.1'
-unix_socket_directories = '$PL/run'
+unix_socket_directories = '$PGR/run'
 wal_level = replica
 max_wal_senders = 5
 hot_standby = on
 archive_mode = on
-archive_command = 'test ! -f $PL/wal-archive/%f && cp %p $PL/wal-archive/%f'
+archive_command = 'test ! -f $PGR/wal-archive/%f && cp %p $PGR/wal-archive/%f'
 archive_timeout = 60
 shared_buffers = 64MB
 fsync = on
@@ -94,20 +100,30 @@ start() {
   for tool in "$PGBIN/initdb" "$NGINX" "$PGBOUNCER"; do
     [ -x "$tool" ] || { echo "missing $tool: run scripts/system-deps.sh" >&2; exit 2; }
   done
-  if [ -f "$PL/run/nginx.pid" ] || [ -f "$PL/pg-primary/postmaster.pid" ]; then
+  if [ -f "$PL/run/nginx.pid" ] || [ -f "$PGR/pg-primary/postmaster.pid" ]; then
     echo "prod-local is already running (scripts/prod-local.sh stop first)" >&2
     exit 1
   fi
+  if [ "$PGR" != "$PL" ]; then rm -rf "$PGR"; fi
   rm -rf "$PL"
-  mkdir -p "$PL"/{run,logs,wal-archive,media,static,nginx,pgbouncer}
+  mkdir -p "$PL"/{run,logs,media,static,nginx}
+  PGR=$PL
+  if [ "$(id -u)" -eq 0 ]; then
+    chown postgres:postgres "$PL"
+    if ! runuser -u postgres -- test -w "$PL"; then
+      PGR=$(mktemp -d /tmp/linli-prod-local.XXXXXX)
+      echo "$PGR" >"$PL/pgroot"
+    fi
+  fi
+  mkdir -p "$PGR"/{run,logs,wal-archive,pgbouncer}
+  if [ "$(id -u)" -eq 0 ]; then chown -R postgres:postgres "$PGR"; fi
   head -c 48 /dev/urandom | base64 | tr -d '/+=\n' >"$PL/secret_key"
-  if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$PL" "$PL/run" "$PL/wal-archive" "$PL/pgbouncer" "$PL/logs"; chmod 1777 "$PL/logs"; fi
 
   log "PostgreSQL primary :$PL_PG1 (initdb --data-checksums)"
-  as_pg "$PGBIN/initdb" --data-checksums -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 -D "$PL/pg-primary" >/dev/null
-  pg_conf "$PL/pg-primary" "$PL_PG1"
-  echo "host replication all 127.0.0.1/32 trust" | as_pg tee -a "$PL/pg-primary/pg_hba.conf" >/dev/null
-  as_pg "$PGBIN/pg_ctl" -w -s -D "$PL/pg-primary" -l "$PL/logs/pg-primary.log" start
+  as_pg "$PGBIN/initdb" --data-checksums -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 -D "$PGR/pg-primary" >/dev/null
+  pg_conf "$PGR/pg-primary" "$PL_PG1"
+  echo "host replication all 127.0.0.1/32 trust" | as_pg tee -a "$PGR/pg-primary/pg_hba.conf" >/dev/null
+  as_pg "$PGBIN/pg_ctl" -w -s -D "$PGR/pg-primary" -l "$PGR/logs/pg-primary.log" start
   wait_pg "$PL_PG1"
   psql_() { "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PL_PG1" -U postgres "$@"; }
   psql_ -c "CREATE ROLE linli_owner LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS" \
@@ -123,14 +139,14 @@ start() {
    $LINLI shell -c "exec(open('scripts/prod_local_seed.py').read())" | tail -n 1 >"$PL/seed.json")
 
   log "streaming replica :$PL_PG2 (pg_basebackup -R)"
-  as_pg "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PL_PG1" -U postgres -D "$PL/pg-replica" -R -X stream -c fast
-  as_pg sed -i "s/^port = $PL_PG1/port = $PL_PG2/" "$PL/pg-replica/postgresql.conf"
-  echo "archive_mode = off" | as_pg tee -a "$PL/pg-replica/postgresql.conf" >/dev/null
-  as_pg "$PGBIN/pg_ctl" -w -s -D "$PL/pg-replica" -l "$PL/logs/pg-replica.log" start
+  as_pg "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$PL_PG1" -U postgres -D "$PGR/pg-replica" -R -X stream -c fast
+  as_pg sed -i "s/^port = $PL_PG1/port = $PL_PG2/" "$PGR/pg-replica/postgresql.conf"
+  echo "archive_mode = off" | as_pg tee -a "$PGR/pg-replica/postgresql.conf" >/dev/null
+  as_pg "$PGBIN/pg_ctl" -w -s -D "$PGR/pg-replica" -l "$PGR/logs/pg-replica.log" start
   wait_pg "$PL_PG2"
 
   log "PgBouncer :$PL_BOUNCER (transaction pooling)"
-  cat >"$PL/pgbouncer/pgbouncer.ini" <<EOF
+  cat >"$PGR/pgbouncer/pgbouncer.ini" <<EOF
 [databases]
 linli = host=127.0.0.1 port=$PL_PG1 dbname=linli
 [pgbouncer]
@@ -138,18 +154,18 @@ listen_addr = 127.0.0.1
 listen_port = $PL_BOUNCER
 unix_socket_dir =
 auth_type = trust
-auth_file = $PL/pgbouncer/userlist.txt
+auth_file = $PGR/pgbouncer/userlist.txt
 pool_mode = transaction
 default_pool_size = 20
 max_client_conn = 200
 server_reset_query =
 ignore_startup_parameters = extra_float_digits,options
-pidfile = $PL/run/pgbouncer.pid
-logfile = $PL/logs/pgbouncer.log
+pidfile = $PGR/run/pgbouncer.pid
+logfile = $PGR/logs/pgbouncer.log
 EOF
-  echo '"linli_app" ""' >"$PL/pgbouncer/userlist.txt"
-  [ "$(id -u)" -eq 0 ] && chown -R postgres:postgres "$PL/pgbouncer"
-  as_pg "$PGBOUNCER" -d -q "$PL/pgbouncer/pgbouncer.ini"
+  echo '"linli_app" ""' >"$PGR/pgbouncer/userlist.txt"
+  if [ "$(id -u)" -eq 0 ]; then chown -R postgres:postgres "$PGR/pgbouncer"; fi
+  as_pg "$PGBOUNCER" -d -q "$PGR/pgbouncer/pgbouncer.ini"
   wait_pg "$PL_BOUNCER"
 
   log "gunicorn :$PL_APP1 :$PL_APP2, the worker"
@@ -193,7 +209,7 @@ http {
   }
 }
 EOF
-  [ "$(id -u)" -eq 0 ] && sed -i "1i user root;" "$PL/nginx/nginx.conf"
+  if [ "$(id -u)" -eq 0 ]; then sed -i "1i user root;" "$PL/nginx/nginx.conf"; fi
   "$NGINX" -q -c "$PL/nginx/nginx.conf" -e "$PL/logs/nginx-error.log" 2>/dev/null \
     || "$NGINX" -q -c "$PL/nginx/nginx.conf"
   wait_http "http://127.0.0.1:$PL_APP1/healthz"
@@ -220,11 +236,11 @@ stop() {
   stop_pid "$PL/run/worker.pid" worker
   stop_pid "$PL/run/web1.pid" web1
   stop_pid "$PL/run/web2.pid" web2
-  stop_pid "$PL/run/pgbouncer.pid" pgbouncer
+  stop_pid "$PGR/run/pgbouncer.pid" pgbouncer
   local d
   for d in pitr-restore pg-replica pg-primary; do
-    if [ -f "$PL/$d/postmaster.pid" ]; then
-      as_pg "$PGBIN/pg_ctl" -w -s -D "$PL/$d" -m fast stop || true
+    if [ -f "$PGR/$d/postmaster.pid" ]; then
+      as_pg "$PGBIN/pg_ctl" -w -s -D "$PGR/$d" -m fast stop || true
     fi
   done
   log "stopped"
@@ -232,7 +248,7 @@ stop() {
 
 status() {
   local f
-  for f in "$PL"/run/*.pid "$PL"/pg-*/postmaster.pid; do
+  for f in "$PL"/run/*.pid "$PGR"/run/*.pid "$PGR"/pg-*/postmaster.pid; do
     [ -f "$f" ] || continue
     local pid; pid=$(head -1 "$f")
     if kill -0 "$pid" 2>/dev/null; then echo "running  $f ($pid)"; else echo "dead     $f ($pid)"; fi
@@ -244,6 +260,6 @@ case "${1:-}" in
   stop) stop ;;
   status) status ;;
   env) app_env ;;
-  clean) stop; rm -rf "$PL" ;;
+  clean) stop; if [ "$PGR" != "$PL" ]; then rm -rf "$PGR"; fi; rm -rf "$PL" ;;
   *) echo "usage: $0 start|stop|status|env|clean" >&2; exit 2 ;;
 esac

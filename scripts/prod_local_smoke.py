@@ -31,6 +31,8 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 PL = Path(os.environ.get("PL_DIR", ROOT / "var" / "prod-local"))
+# PostgreSQL's files: under PL, or where scripts/prod-local.sh put them (PL/pgroot).
+PGR = Path((PL / "pgroot").read_text().strip()) if (PL / "pgroot").exists() else PL
 NGINX = int(os.environ.get("PL_NGINX", "28080"))
 PG1 = int(os.environ.get("PL_PG1", "25432"))
 PG2 = int(os.environ.get("PL_PG2", "25433"))
@@ -159,8 +161,8 @@ def main() -> None:
     step("award read back from the streaming replica")
 
     # 3. PITR drill: base backup + WAL archive, recover to a time between two awards.
-    base = PL / "pitr-base"
-    restore_dir = PL / "pitr-restore"
+    base = PGR / "pitr-base"
+    restore_dir = PGR / "pitr-restore"
     for d in (base, restore_dir):
         shutil.rmtree(d, ignore_errors=True)
     subprocess.run(
@@ -193,13 +195,13 @@ def main() -> None:
     with db(PG1) as conn:
         row = conn.execute("SELECT pg_walfile_name(pg_switch_wal())").fetchone()
     last = row[0] if row else ""
-    wait_for("the WAL to be archived", lambda: (PL / "wal-archive" / last).exists(), timeout=30)
+    wait_for("the WAL to be archived", lambda: (PGR / "wal-archive" / last).exists(), timeout=30)
     step(f"A and B awarded around T={target.isoformat()}; WAL archived up to {last}")
     subprocess.run(as_pg(["cp", "-a", str(base), str(restore_dir)]), check=True)
     conf = restore_dir / "postgresql.conf"
     extra = (
         f"\nport = {PG3}\narchive_mode = off\n"
-        f"restore_command = 'cp {PL}/wal-archive/%f %p'\n"
+        f"restore_command = 'cp {PGR}/wal-archive/%f %p'\n"
         f"recovery_target_time = '{target.isoformat()}'\n"
         "recovery_target_action = 'promote'\n"
     )
@@ -217,7 +219,7 @@ def main() -> None:
                 "-D",
                 str(restore_dir),
                 "-l",
-                str(PL / "logs" / "pitr-restore.log"),
+                str(PGR / "logs" / "pitr-restore.log"),
                 "start",
             ]
         ),
