@@ -64,6 +64,7 @@ def test_each_request_logs_one_json_line_with_id_user_and_timings(client, json_l
     assert line["status"] == 200 and line["view"] == "web:home"
     assert line["duration_ms"] > 0 and line["db_queries"] >= 1 and line["db_ms"] >= 0
     assert line["level"] == "INFO" and line["logger"] == "linli.request"
+    assert line["time"].endswith("+00:00")  # ISO 8601, UTC
     # Neither the phone number nor the query string that held it.
     assert "13912345678" not in json.dumps(line)
 
@@ -84,6 +85,7 @@ def test_metrics_are_for_the_loopback_a_token_or_an_operator(client):
     response = client.get(url)
     assert response.status_code == 200
     assert b"django_http_requests_latency_seconds" in response.content
+    assert b'linli_tasks{state="ready"} 0.0' in response.content
     with override_settings(LINLI_METRICS_ALLOW=["10.9.0.0/16"], LINLI_METRICS_TOKEN="s3cret"):
         assert client.get(url).status_code == 404
         assert client.get(url, HTTP_AUTHORIZATION="Bearer wrong").status_code == 404

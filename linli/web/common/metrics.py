@@ -5,6 +5,8 @@ the client's address is in ``LINLI_METRICS_ALLOW`` (addresses or networks, defau
 loopback: Prometheus on the same host, or nginx's ``allow``/``deny`` in front);
 the request carries ``Authorization: Bearer <LINLI_METRICS_TOKEN>`` (when that is set);
 or the signed-in user is a superuser (an operator).
+Besides django-prometheus' request, response and exception counters: ``linli_tasks{state}``,
+``linli_tasks_oldest_wait_seconds`` and ``linli_replica_lag_seconds``, read at scrape time.
 The address is the TCP peer, or behind trusted proxies the one they report (the same rule as
 the sign-in lockout: LINLI_TRUSTED_PROXY_COUNT).
 """
@@ -20,6 +22,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_prometheus.exports import ExportToDjangoView
+from prometheus_client import Gauge
+
+from linli.core.dbrouting import replica_lag
+from linli.core.taskqueue import queue_depth
+
+TASKS = Gauge("linli_tasks", "Tasks in the queue by state", ["state"])
+TASK_WAIT = Gauge("linli_tasks_oldest_wait_seconds", "How long the oldest waiting task has waited")
+REPLICA_LAG = Gauge("linli_replica_lag_seconds", "Replica replay lag (-1: not answering)")
 
 
 def client_address(request: HttpRequest) -> str:
@@ -55,10 +65,26 @@ def metrics_allowed(request: HttpRequest) -> bool:
     return _address_allowed(client_address(request))
 
 
+def _refresh_gauges() -> None:
+    """The queue's depth and the replica's lag, read at scrape time (cheap: a few counts)."""
+    try:
+        depth = queue_depth()
+    except Exception:  # the queue's table missing is visible in /healthz; skip here
+        depth = None
+    if depth is not None:
+        for state in ("ready", "running", "failed"):
+            TASKS.labels(state=state).set(depth[state])
+        TASK_WAIT.set(depth["oldest_wait_seconds"])
+    lag = replica_lag()
+    if lag.get("configured"):
+        REPLICA_LAG.set(lag["lag_seconds"] if lag.get("ok") else -1)
+
+
 @never_cache
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
     if not metrics_allowed(request):
         raise Http404
+    _refresh_gauges()
     response: HttpResponse = ExportToDjangoView(request)
     return response
