@@ -373,8 +373,7 @@ def _award(activity: Activity, actor: Actor, result: CloseResult, now: dt.dateti
         notify(
             users,
             kind="activity.points",
-            text=_("参加“%(title)s”，积分 +%(points)d 已入账")
-            % {"title": activity.title, "points": pts},
+            params={"title": activity.title, "points": pts},
             url="/volunteer/",
             key=f"activity-points:{activity.pk}",
             when=now,
