@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext, pgettext_lazy
 
@@ -153,6 +154,10 @@ E("flag_answer", _("街道督办答复：%(answer)s"))
 # decision is the step it decides).
 EVENT_ACTIONS: dict[str, set[str]] = {
     "resolve": {"resolve", "escalate", "decline", "decide"},
+    **{
+        k: {"rate", "rate_bad"}
+        for k in ("rate", "rate.rectify", "rate.round", "rate.round_rectify")
+    },
 }
 
 
@@ -163,6 +168,18 @@ def event_kinds_for(action: str) -> list[str]:
         for k in EVENTS.kinds()
         if k.split(".")[0] == action or action in EVENT_ACTIONS.get(k, set())
     ]
+
+
+def legacy_event(action: str, note: str) -> tuple[str, Params] | None:
+    """A timeline note stored as prose, read back into its kind and parameters; None when
+    it matches none of its action's templates in any language (a person's words, or a
+    sentence no longer written): it stays as stored."""
+    languages = [code for code, _name in settings.LANGUAGES]
+    for kind in event_kinds_for(action):
+        params = EVENTS.parse(kind, note, languages)
+        if params is not None:
+            return kind, params
+    return None
 
 
 # --- notices --------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from linli.core.texts import TextRegistry
+from django.conf import settings
+
+from linli.core.texts import Params, TextRegistry
 
 NOTICES = TextRegistry("notices")
 LEGACY = "legacy"
@@ -35,3 +37,25 @@ def notice_text(notice: _Stored) -> str:
         return notice.text
     rendered = NOTICES.render(notice.kind, notice.params)
     return notice.text if rendered is None else rendered
+
+
+# Kinds that a notice shared before each sentence had its own kind (one kind, two texts).
+SPLIT_KINDS = {
+    "activity.correction_rejected": "activity.correction",
+    "activity.promoted_pending": "activity.promoted",
+    "activity.signup_rejected": "activity.signup_decided",
+}
+
+
+def legacy_notice(kind: str, text: str) -> tuple[str, Params]:
+    """A notice stored as prose (before kinds had templates), read back: its kind (the
+    stored one, or the sentence's own kind where one kind had two sentences) and
+    parameters, or ``LEGACY`` with the old kind when the text matches no template in any
+    language (it is then shown as stored)."""
+    candidates = [kind, *(k for k, was in SPLIT_KINDS.items() if was == kind)]
+    languages = [code for code, _name in settings.LANGUAGES]
+    for k in candidates:
+        params = NOTICES.parse(k, text, languages)
+        if params is not None:
+            return k, params
+    return LEGACY, {"was": kind}

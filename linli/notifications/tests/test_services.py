@@ -103,7 +103,7 @@ def test_a_kind_without_a_template_needs_a_text(people):
     with pytest.raises(ValueError):
         notify([people[0]], kind="nowhere.registered", params={"x": 1})
     with pytest.raises(ValueError):
-        notify([people[0]], kind="nowhere.registered", text=lambda: "x")  # type: ignore[arg-type]
+        notify([people[0]], kind="nowhere.registered", text=lambda: "x")
     assert Notification.objects.count() == 0
 
 
