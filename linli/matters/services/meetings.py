@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from linli.audit.services import audit_record
 from linli.core.actors import Actor
@@ -128,7 +129,7 @@ def meeting_call(
     if not policies.can(actor, policies.MatterAction.MANAGE, compound):
         raise NotFound(_("找不到该小区"))
     title = _clean_text(title, MAX_TITLE, _("请填写会议名称"), multiline=False)
-    location = clean_text(location, limit=MAX_LOCATION, label=_("地点"))
+    location = clean_text(location, limit=MAX_LOCATION, label=pgettext("location", "地点"))
     if scheduled_at is None or timezone.is_naive(scheduled_at):
         raise ValidationFailed(_("请填写会议时间"))
     if scheduled_at < now - dt.timedelta(minutes=5):
