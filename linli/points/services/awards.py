@@ -23,6 +23,7 @@ from linli.audit.services import audit_actor_and_data, audit_record
 from linli.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from linli.core.quarters import day_bounds, local_date, month_bounds, quarter_of, start_of_day
 from linli.core.text import clean_text, parse_int
+from linli.core.texts import list_separator
 from linli.core.uploads import AWARD_EVIDENCE, upload_check, upload_discard, upload_store
 from linli.people.models import Resident
 
@@ -649,7 +650,8 @@ def points_award_batch(
             )
             if dupes:
                 raise Conflict(
-                    _("这件事已经为 %(names)s 加过分了") % {"names": "、".join(sorted(dupes))}
+                    _("这件事已经为 %(names)s 加过分了")
+                    % {"names": list_separator().join(sorted(dupes))}
                 )
             _check_batch_caps(rule, residents, pts, when)
             batch = AwardBatch.objects.create(

@@ -40,6 +40,7 @@ from linli.matters.selectors_search import (
     matter_search,
     search_places,
 )
+from linli.matters.texts import DEPARTMENT_ACTOR
 from linli.people import selectors as people_selectors
 from linli.people.models import Department, Resident
 from linli.places.models import Place
@@ -322,8 +323,13 @@ def matter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Handlers act under their names; a resident raiser's name is masked for other residents
     # (PIPL: not made public without consent), shown in full to them and to handlers.
     full_names = policies.can(request.user, policies.MatterAction.VIEW, matter.place)
+    departments = selectors.timeline_departments(timeline)
     for e in timeline:
-        if e.actor is None and e.actor_kind in (workflows.RAISER, "resident"):
+        dept = departments.get(e.data.get("department", 0)) if isinstance(e.data, dict) else None
+        if dept and e.actor_kind == workflows.DEPARTMENT:
+            # A department's step is the department's; its handler's name when one acted.
+            who = DEPARTMENT_ACTOR % {"dept": dept, "name": e.actor.name} if e.actor else dept
+        elif e.actor is None and e.actor_kind in (workflows.RAISER, "resident"):
             who = _("居民（匿名）")  # a rating or 办不成事 flag: never who
         elif e.actor is None:
             who = _("系统")
