@@ -25,6 +25,14 @@ Every value that differs between a laptop and a deployment comes from the enviro
   passwords on every number).
 - ``LINLI_MAP_TILE_URL``: the map's tiles; its host is allowed in the Content-Security-Policy
   (``{s}`` in the first label of the host becomes ``*``).
+- ``LINLI_REPLICA_URL``: a streaming replica for boards, public lists, exports and statistics
+  (linli.core.dbrouting); ``LINLI_REPLICA_STICKY_SECONDS`` (10): after a write a browser reads
+  from the primary this long.
+- ``LINLI_LOG_FORMAT`` (``json`` unless DEBUG, else ``text``), ``LINLI_LOG_LEVEL`` (INFO).
+- ``LINLI_METRICS_ALLOW`` (loopback), ``LINLI_METRICS_TOKEN``: who may read ``/metrics``.
+- ``LINLI_SENTRY_DSN`` (off when empty), ``LINLI_SENTRY_ENVIRONMENT``,
+  ``LINLI_SENTRY_TRACES`` (0.0): error reporting.
+- docs/deployment.md lists them all for an operator.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from .observability import init_sentry, logging_config
 from .security import proxy_settings, tile_source
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -89,9 +98,16 @@ INSTALLED_APPS = [
     "linli.activities",
     "linli.web",
     "linli.demo",
+    "linli.ops",
+    "django_tasks",
+    "django_tasks_db",
+    "django_prometheus",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # The request's id, the user's id and timings on every log line (one line per request).
+    "linli.web.common.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "linli.web.common.middleware.PermissionsPolicyMiddleware",
@@ -103,9 +119,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Boards, public lists, exports and statistics read from the replica (linli.core.dbrouting).
+    "linli.web.common.replica.ReplicaMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # The one door: the domain's NotFound is a 404 page, its Forbidden a 403 page.
     "linli.web.common.door.DomainErrorMiddleware",
     # Last, so that it sees a view's exception first: see its docstring.
@@ -150,6 +169,40 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# Behind PgBouncer in transaction pooling (LINLI_PGBOUNCER=1) a server-side cursor cannot
+# outlive its transaction. (Django binds parameters client-side with psycopg 3, so no
+# prepared statements are involved.)
+if env_bool("LINLI_PGBOUNCER", False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+
+# A streaming replica (read-only): see linli.core.dbrouting for what reads from it.
+if os.environ.get("LINLI_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["LINLI_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("LINLI_DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 2
+DATABASE_ROUTERS = ["linli.core.dbrouting.ReplicaRouter"]
+LINLI_REPLICA_STICKY_SECONDS = int(os.environ.get("LINLI_REPLICA_STICKY_SECONDS", "10"))
+LINLI_REPLICA_RETRY_SECONDS = float(os.environ.get("LINLI_REPLICA_RETRY_SECONDS", "5"))
+# The pages that may be a few seconds behind (GET only, and not right after the person wrote).
+LINLI_REPLICA_VIEWS = [
+    "web:board",
+    "web:publication_index",
+    "web:publication_public",
+    "web:publication_pdf",
+    "web:publication_xlsx",
+    "web:points_stats",
+    "web:points_stats_public",
+    "web:resident_export",
+    "web:volunteer_export",
+    "web:shop_thanks",
+]
+
+# The task queue: django-tasks with its database backend (the primary); `linli worker` runs it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -265,13 +318,25 @@ AXES_IPWARE_PROXY_COUNT = _proxies["AXES_IPWARE_PROXY_COUNT"]
 AXES_IPWARE_PROXY_ORDER = "left-most"
 IPWARE_STRICT = False
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LINLI_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
-}
+LOGGING = logging_config(
+    level=os.environ.get("LINLI_LOG_LEVEL", "INFO"),
+    json_logs=os.environ.get("LINLI_LOG_FORMAT", "text" if DEBUG else "json") == "json",
+)
+
+# /metrics (django-prometheus): the loopback, a bearer token, or a superuser
+# (linli.web.common.metrics); nginx does not pass it through from outside (deploy/nginx).
+LINLI_METRICS_ALLOW = env_list("LINLI_METRICS_ALLOW", "127.0.0.1/32,::1/128")
+LINLI_METRICS_TOKEN = os.environ.get("LINLI_METRICS_TOKEN", "")
+PROMETHEUS_EXPORT_MIGRATIONS = False
+
+# Error reporting: sentry-sdk when a DSN is set; off by default. Reports carry no cookies,
+# form data, query strings, nor any user detail but the id.
+LINLI_SENTRY = init_sentry(
+    os.environ.get("LINLI_SENTRY_DSN", ""),
+    environment=os.environ.get("LINLI_SENTRY_ENVIRONMENT", "production"),
+    release=os.environ.get("LINLI_RELEASE", "linli@0.1.0"),
+    traces_sample_rate=float(os.environ.get("LINLI_SENTRY_TRACES", "0")),
+)
 
 LINLI_SITE_NAME = _("邻里")
 
