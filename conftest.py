@@ -7,9 +7,12 @@ Personas (architecture.md, Tests): a resident, a building leader, a community se
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
+from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 from linli.people.choices import Role
 from tests.factories import (
@@ -34,6 +37,17 @@ def _require_postgres(django_db_setup: None, django_db_blocker: object) -> None:
     """In CI (LINLI_REQUIRE_POSTGRES=1) the suite runs on PostgreSQL or not at all."""
     if os.environ.get("LINLI_REQUIRE_POSTGRES") == "1" and connection.vendor != "postgresql":
         pytest.exit("LINLI_REQUIRE_POSTGRES=1 but the tests are not on PostgreSQL", returncode=3)
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Each test starts in the site's language. Django's test client leaves the language the
+    last request's LocaleMiddleware activated on the test's thread (a served request always
+    activates its own), so an English page test would otherwise make a later test read
+    English from a service's message."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

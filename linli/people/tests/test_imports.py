@@ -7,7 +7,6 @@ import record either).
 
 import datetime as dt
 import io
-import time
 
 import openpyxl
 import pytest
@@ -383,13 +382,13 @@ def big_sheet(n_rows, *, claimed_rows=None):
 
 
 @pytest.mark.django_db
-def test_a_100k_row_sheet_is_refused_quickly(tree, secretary):
+def test_a_100k_row_sheet_is_refused(tree, secretary):
+    # Reading stops at the limit (imports.py); how fast is bench_import's business, not a
+    # wall-clock assertion that a loaded machine can break.
     data = big_sheet(100_000)
     before = _imports_and_counts()
-    started = time.monotonic()
     with pytest.raises(ValidationFailed, match="单次最多导入 20000 行"):
         preview(secretary, tree.heping, data)
-    assert time.monotonic() - started < 10
     assert _imports_and_counts() == before
 
 
