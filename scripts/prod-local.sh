@@ -81,7 +81,7 @@ EOF
 
 wait_pg() {  # $1 port
   for _ in $(seq 1 60); do
-    "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$1" && return 0
+    "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$1" -U postgres && return 0
     sleep 0.5
   done
   echo "PostgreSQL on :$1 did not answer" >&2
