@@ -266,6 +266,40 @@ def main() -> None:
     if not re.search(r"^django_http_requests_total_by_method_total", text, re.M):
         fail("/metrics has no request counters")
     step("metrics: 404 through nginx, served on the app server's loopback")
+
+    # 5. The task queue: a job enqueued as the application (through PgBouncer) is run by the
+    #    worker.
+    bouncer = int(os.environ.get("PL_BOUNCER", "26432"))
+    app_env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("LINLI_")},
+        "DATABASE_URL": f"postgres://linli_app@127.0.0.1:{bouncer}/linli",
+        "LINLI_PGBOUNCER": "1",
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "LINLI_SECRET_KEY": (PL / "secret_key").read_text().strip(),
+    }
+    enqueued = subprocess.run(
+        [sys.executable, "-m", "linli.cli", "jobs", "enqueue", "digest"],
+        env=app_env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    found = re.search(r"enqueued as (\S+)", enqueued.stdout)
+    if enqueued.returncode != 0 or found is None:
+        fail(f"jobs enqueue: {enqueued.stdout}{enqueued.stderr}")
+        return
+    task_id = found.group(1)
+
+    def task_status() -> str:
+        with db(PG1) as conn:
+            row = conn.execute(
+                "SELECT status FROM django_tasks_database_dbtaskresult WHERE id = %s", [task_id]
+            ).fetchone()
+        return str(row[0]) if row and row[0] in ("SUCCESSFUL", "FAILED") else ""
+
+    if wait_for("the worker to run the task", task_status, timeout=60) != "SUCCESSFUL":
+        fail("the digest task failed in the worker")
+    step("task queue: the digest, enqueued through PgBouncer, was run by the worker")
     print(f"prod-local smoke OK in {time.monotonic() - STARTED:.1f}s")
 
 
