@@ -30,7 +30,8 @@ demo: $(VENV)/.deps
 	DATABASE_URL=$(DEMO_DB) LINLI_DEBUG=1 $(BIN)/linli migrate --noinput -v 0
 	DATABASE_URL=$(DEMO_DB) LINLI_DEBUG=1 $(BIN)/linli demo
 	@echo "Linli: http://127.0.0.1:$(PORT)/  (Ctrl-C stops it)"
-	DATABASE_URL=$(DEMO_DB) LINLI_DEBUG=1 $(BIN)/linli runserver 127.0.0.1:$(PORT) --noreload
+	# Served with DEBUG off (LINLI_DEMO): Linli's own 403/404/500 pages, not Django's debug pages.
+	DATABASE_URL=$(DEMO_DB) LINLI_DEMO=1 $(BIN)/linli runserver 127.0.0.1:$(PORT) --noreload
 
 clean-demo:
 	rm -f var/linli.sqlite3 var/linli.sqlite3-wal var/linli.sqlite3-shm

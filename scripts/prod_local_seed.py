@@ -7,8 +7,10 @@ repository (it uses the test factories, so it needs the development requirements
 
 import datetime as dt
 import json
+from typing import cast
 
 from linli.people.choices import Role
+from linli.people.models import User
 from linli.points.choices import RuleCategory
 from linli.points.models import Rule
 from linli.points.services import catalog_version_create, rule_create
@@ -17,7 +19,7 @@ from tests.factories import GrantFactory, HouseholdFactory, ResidentFactory, Use
 PASSWORD = "prod-local-pass-1"
 
 tree = build_tree()
-secretary = UserFactory(name="杨红", phone="13900000001", password=PASSWORD)
+secretary = cast(User, UserFactory(name="杨红", phone="13900000001", password=PASSWORD))
 GrantFactory(user=secretary, role=Role.COMMUNITY_SECRETARY, place=tree.heping)
 home = HouseholdFactory(parent=tree.building1, name="101", unit="", room="101")
 resident_user = UserFactory(name="邓忠杰", phone="13900000003", password=PASSWORD)

@@ -5,6 +5,10 @@ Every value that differs between a laptop and a deployment comes from the enviro
 - ``LINLI_DEBUG`` (default off), ``LINLI_SECRET_KEY`` (required when DEBUG is off),
   ``LINLI_ALLOWED_HOSTS`` (comma separated), ``LINLI_CSRF_TRUSTED_ORIGINS``.
 - ``DATABASE_URL`` (default: SQLite under ``var/``). PostgreSQL is the system of record.
+- ``LINLI_DEMO`` (default off): the server runs the demo (``make demo``): DEBUG stays off, so
+  visitors meet Linli's own 403/404/500 pages, but the development key, localhost hosts, plain
+  HTTP and static files from the source tree are used as with ``LINLI_DEBUG``; the landing
+  page lists the demo's sign-ins when the database holds the demo.
 - ``LINLI_SECURE`` (default: on when DEBUG is off): HTTPS-only cookies, HSTS, SSL redirect.
 - ``LINLI_EMAIL_HOST`` and the other ``LINLI_EMAIL_*``, ``LINLI_BASE_URL``: mail for the
   daily digest (docs/operations.md).
@@ -60,14 +64,16 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("LINLI_DEBUG", False)
+LINLI_DEMO = env_bool("LINLI_DEMO", False)
+_DEV = DEBUG or LINLI_DEMO  # a developer's machine: the debugger, or the demo's server
 _DEV_KEY = "linli-insecure-development-key-do-not-use-in-production-0123456789"
-SECRET_KEY = os.environ.get("LINLI_SECRET_KEY") or (_DEV_KEY if DEBUG else "")
+SECRET_KEY = os.environ.get("LINLI_SECRET_KEY") or (_DEV_KEY if _DEV else "")
 if not SECRET_KEY:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("LINLI_SECRET_KEY must be set when LINLI_DEBUG is off.")
 
-ALLOWED_HOSTS = env_list("LINLI_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
+ALLOWED_HOSTS = env_list("LINLI_ALLOWED_HOSTS", "127.0.0.1,localhost" if _DEV else "")
 CSRF_TRUSTED_ORIGINS = env_list("LINLI_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -279,7 +285,7 @@ LINLI_UPLOAD_MAX_BYTES = {
 }
 LINLI_IMAGE_MAX_PIXELS = int(os.environ.get("LINLI_IMAGE_MAX_PIXELS", "60000000"))
 LINLI_IMAGE_MAX_SIDE = int(os.environ.get("LINLI_IMAGE_MAX_SIDE", "2048"))
-WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_USE_FINDERS = _DEV
 
 # Uploads: an import sheet is at most 10 MB and 20,000 rows.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
@@ -287,8 +293,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 LINLI_IMPORT_MAX_BYTES = 10 * 1024 * 1024
 LINLI_IMPORT_MAX_ROWS = int(os.environ.get("LINLI_IMPORT_MAX_ROWS", "20000"))
 
-# Security: on by default whenever DEBUG is off.
-SECURE = env_bool("LINLI_SECURE", not DEBUG)
+# Security: on by default whenever DEBUG is off (and not serving the demo).
+SECURE = env_bool("LINLI_SECURE", not _DEV)
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 SECURE_SSL_REDIRECT = SECURE and env_bool("LINLI_SSL_REDIRECT", True)

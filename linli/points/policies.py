@@ -3,13 +3,19 @@ for everything below it; outside one's places is NotFound."""
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from django.db.models import Q
 
+from linli.core.actors import Actor
 from linli.people import policies as people_policies
 from linli.people.choices import Role
 from linli.places.models import Place
+
+from .choices import Awarders
+
+if TYPE_CHECKING:
+    from .models import Rule
 
 STAFF = frozenset({Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY, Role.OPERATOR})
 
@@ -45,11 +51,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
-def can(actor: Any, action: str, place: Place | None) -> bool:
+def can(actor: Actor | None, action: str, place: Place | None) -> bool:
     return people_policies.can_roles(actor, PERMISSIONS[action], place)
 
 
-def can_anywhere(actor: Any, action: str) -> bool:
+def can_anywhere(actor: Actor | None, action: str) -> bool:
     if getattr(actor, "is_system", False):
         return True
     return bool(people_policies.places_for_roles(actor, PERMISSIONS[action]))
@@ -58,7 +64,7 @@ def can_anywhere(actor: Any, action: str) -> bool:
 ANYWHERE: Final = "anywhere"
 
 
-def award_mode(actor: Any, where: Place | Literal["anywhere"]) -> str | None:
+def award_mode(actor: Actor | None, where: Place | Literal["anywhere"]) -> str | None:
     """How ``actor`` may give points at ``where`` (a resident's household; or ``ANYWHERE``,
     for which form a page offers): ``PointsAction.AWARD`` (posted at once: staff),
     ``PointsAction.PROPOSE`` (a proposal staff approve: building leaders), or None. The award
@@ -73,9 +79,27 @@ def award_mode(actor: Any, where: Place | Literal["anywhere"]) -> str | None:
     return None
 
 
-def places_for(actor: Any, action: str) -> list[Place]:
+def rules_usable_q(mode: str | None) -> Q:
+    """Filter for the rules one may use in ``mode`` (``award_mode``'s answer): staff award by
+    any rule; a building leader proposes only by a rule open to leaders; no mode, none. The
+    award page's rule menu and ``points_award`` both ask this."""
+    if mode == PointsAction.AWARD:
+        return Q()
+    if mode == PointsAction.PROPOSE:
+        return Q(awarders=Awarders.STAFF_AND_LEADERS)
+    return Q(pk__in=[])
+
+
+def rule_usable(mode: str | None, rule: Rule) -> bool:
+    """``rules_usable_q`` for one rule in hand."""
+    if mode == PointsAction.AWARD:
+        return True
+    return mode == PointsAction.PROPOSE and rule.awarders == Awarders.STAFF_AND_LEADERS
+
+
+def places_for(actor: Actor | None, action: str) -> list[Place]:
     return people_policies.places_for_roles(actor, PERMISSIONS[action])
 
 
-def scope_q(actor: Any, action: str, prefix: str = "") -> Q:
+def scope_q(actor: Actor | None, action: str, prefix: str = "") -> Q:
     return people_policies.scope_q_roles(actor, PERMISSIONS[action], prefix)

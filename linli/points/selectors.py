@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, Sum, Window
+from django.db.models.expressions import RowRange
 from django.utils.translation import gettext as _
 
+from linli.core.actors import Actor
 from linli.core.errors import NotFound
 from linli.people import selectors as people_selectors
 from linli.people.models import Resident
@@ -26,9 +27,17 @@ def resident_balance(resident: Resident) -> int:
 
 def resident_entries(resident: Resident) -> QuerySet[Entry]:
     """A resident's history: each entry with its posting, the award behind it (rule, evidence,
-    who awarded) and, for reversals, the posting reversed."""
+    who awarded) and, for reversals, the posting reversed; and ``balance_after``, her balance
+    once the entry counted, summed by the database over her ledger in the order the entries
+    happened (a window over all her rows, computed before the page is cut out of them)."""
+    in_order = [F("posting__occurred_at").asc(), F("id").asc()]
     return (
         Entry.objects.filter(account__resident=resident)
+        .annotate(
+            balance_after=Window(
+                Sum("amount"), order_by=in_order, frame=RowRange(start=None, end=0)
+            )
+        )
         .select_related(
             "posting",
             "posting__created_by",
@@ -45,7 +54,7 @@ def resident_entries(resident: Resident) -> QuerySet[Entry]:
     )
 
 
-def resident_points_for_actor(actor: Any, pk: int) -> Resident:
+def resident_points_for_actor(actor: Actor | None, pk: int) -> Resident:
     """The resident whose points the actor may see: themselves, or within their places."""
     resident = people_selectors.resident_get_for_actor(actor, pk)
     own = resident.user_id is not None and resident.user_id == getattr(actor, "pk", None)
@@ -61,7 +70,33 @@ def rules_for_community(community: Place, *, on: dt.date | None = None) -> Query
     return qs.order_by("category", "key", "-active_from")
 
 
-def proposals_for_actor(actor: Any) -> QuerySet[Award]:
+def rules_usable(
+    community: Place, mode: str | None, *, on: dt.date | None = None
+) -> QuerySet[Rule]:
+    """The rules in force that one may award (or propose) by in ``mode``: the award page's
+    menu, so a building leader is never offered a rule only staff may use."""
+    return rules_for_community(community, on=on).filter(policies.rules_usable_q(mode))
+
+
+def award_key_used(key: str) -> bool:
+    """Whether an award was already made with this form's key (a repeated post replays it)."""
+    return bool(key) and Award.objects.filter(idempotency_key=key).exists()
+
+
+def recent_award_by(actor: Actor | None, resident: Resident, *, since: dt.datetime) -> Award | None:
+    """The latest award ``actor`` gave or proposed to ``resident`` since ``since``: the award
+    page asks before a second one in a few minutes (a form posted again after going back)."""
+    pk = getattr(actor, "pk", None) or 0
+    return (
+        Award.objects.filter(resident=resident, created_at__gte=since)
+        .filter(Q(awarded_by_id=pk) | Q(proposed_by_id=pk))
+        .select_related("rule")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def proposals_for_actor(actor: Actor | None) -> QuerySet[Award]:
     return (
         Award.objects.filter(status=AwardStatus.PROPOSED)
         .filter(policies.scope_q(actor, PointsAction.APPROVE, "resident__household__"))
@@ -70,7 +105,7 @@ def proposals_for_actor(actor: Any) -> QuerySet[Award]:
     )
 
 
-def proposals_by_leader(actor: Any) -> QuerySet[Award]:
+def proposals_by_leader(actor: Actor | None) -> QuerySet[Award]:
     return (
         Award.objects.filter(proposed_by_id=getattr(actor, "pk", None) or 0)
         .select_related("rule", "resident")
@@ -78,7 +113,7 @@ def proposals_by_leader(actor: Any) -> QuerySet[Award]:
     )
 
 
-def award_get_for_approval(actor: Any, pk: int) -> Award:
+def award_get_for_approval(actor: Actor | None, pk: int) -> Award:
     award = (
         Award.objects.select_related("rule", "resident", "resident__household")
         .filter(pk=pk)
@@ -89,7 +124,7 @@ def award_get_for_approval(actor: Any, pk: int) -> Award:
     return award
 
 
-def award_evidence_for_actor(actor: Any, pk: int) -> Award:
+def award_evidence_for_actor(actor: Actor | None, pk: int) -> Award:
     """An award whose evidence file the actor may open: staff who see the community's
     ledger, and the building leader who proposed it. (Not the resident: the photo is the
     awarder's record of the deed and may show other people.)"""
@@ -105,7 +140,7 @@ def award_evidence_for_actor(actor: Any, pk: int) -> Award:
 
 
 def ledger_postings(
-    actor: Any,
+    actor: Actor | None,
     community: Place,
     *,
     kind: str = "",
@@ -134,7 +169,9 @@ def ledger_postings(
     )
 
 
-def communities_for(actor: Any, action: str, *, from_lower_grants: bool = False) -> QuerySet[Place]:
+def communities_for(
+    actor: Actor | None, action: str, *, from_lower_grants: bool = False
+) -> QuerySet[Place]:
     """Communities where ``actor`` may ``action``: those at or below a place granting it.
     With ``from_lower_grants``, also the community of a grant below it (a building leader's
     building belongs to one community)."""
