@@ -195,7 +195,13 @@ def main() -> None:
     with db(PG1) as conn:
         row = conn.execute("SELECT pg_walfile_name(pg_switch_wal())").fetchone()
     last = row[0] if row else ""
-    wait_for("the WAL to be archived", lambda: (PGR / "wal-archive" / last).exists(), timeout=30)
+
+    def archived() -> bool:  # the archiver reports a segment once archive_command succeeded
+        with db(PG1) as conn:
+            row = conn.execute("SELECT last_archived_wal FROM pg_stat_archiver").fetchone()
+        return bool(row and row[0] and row[0] >= last)
+
+    wait_for("the WAL to be archived", archived, timeout=60)
     step(f"A and B awarded around T={target.isoformat()}; WAL archived up to {last}")
     subprocess.run(as_pg(["cp", "-a", str(base), str(restore_dir)]), check=True)
     conf = restore_dir / "postgresql.conf"
@@ -210,11 +216,13 @@ def main() -> None:
         input=extra.encode(),
         check=True,
     )
-    subprocess.run(
+    started = subprocess.run(
         as_pg(
             [
                 str(pgbin() / "pg_ctl"),
                 "-w",
+                "-t",
+                "180",
                 "-s",
                 "-D",
                 str(restore_dir),
@@ -223,8 +231,11 @@ def main() -> None:
                 "start",
             ]
         ),
-        check=True,
+        check=False,
     )
+    if started.returncode != 0:
+        log = (PGR / "logs" / "pitr-restore.log").read_text(errors="replace")
+        fail(f"PITR: the recovered cluster did not start:\n{log[-3000:]}")
     try:
         wait_for("recovery to finish", lambda: _promoted(PG3), timeout=60)
         if not award_on(PG3, key_a):
