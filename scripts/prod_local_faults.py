@@ -105,6 +105,8 @@ def burst(seed: dict, tag: str, fault: Callable[[], None]) -> tuple[int, list[st
                     "points": "1",
                     "evidence_note": "fault test",
                     "idempotency_key": key,
+                    # Several awards to one resident within minutes: yes, on purpose.
+                    "confirm_repeat": "on",
                 },
             )
             with lock:
