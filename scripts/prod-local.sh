@@ -12,6 +12,7 @@
 #   scripts/prod-local.sh status   what is running
 #   scripts/prod-local.sh env      print the app's environment (source it to run `linli …`)
 #   scripts/prod-local.sh clean    stop, then delete var/prod-local
+#   scripts/prod-local.sh restart-web N   (re)start app server N (1 or 2)
 #
 # PostgreSQL and PgBouncer refuse to run as root: as root they run as the postgres user.
 set -euo pipefail
@@ -70,7 +71,7 @@ wal_level = replica
 max_wal_senders = 5
 hot_standby = on
 archive_mode = on
-archive_command = 'test ! -f $PGR/wal-archive/%f && cp %p $PGR/wal-archive/%f'
+archive_command = 'test ! -f $PGR/wal-archive/%f && cp %p $PGR/wal-archive/%f.part && mv $PGR/wal-archive/%f.part $PGR/wal-archive/%f'
 archive_timeout = 60
 shared_buffers = 64MB
 fsync = on
@@ -80,7 +81,7 @@ EOF
 
 wait_pg() {  # $1 port
   for _ in $(seq 1 60); do
-    "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$1" && return 0
+    "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$1" -U postgres && return 0
     sleep 0.5
   done
   echo "PostgreSQL on :$1 did not answer" >&2
@@ -94,6 +95,16 @@ wait_http() {  # $1 url
   done
   echo "$1 did not answer" >&2
   return 1
+}
+
+start_web() {  # $1: 1 or 2
+  local n=$1 port
+  port=$([ "$n" -eq 1 ] && echo "$PL_APP1" || echo "$PL_APP2")
+  rm -f "$PL/run/web$n.pid"
+  (eval "$(app_env)"
+   GUNICORN_BIND=127.0.0.1:$port GUNICORN_WORKERS=${PL_WORKERS:-2} GUNICORN_THREADS=4 \
+     "$BIN/gunicorn" -c deploy/gunicorn.conf.py --daemon --pid "$PL/run/web$n.pid" \
+     --error-logfile "$PL/logs/web$n.log" --capture-output)
 }
 
 start() {
@@ -169,14 +180,8 @@ EOF
   wait_pg "$PL_BOUNCER"
 
   log "gunicorn :$PL_APP1 :$PL_APP2, the worker"
-  local n port
-  for n in 1 2; do
-    port=$([ $n -eq 1 ] && echo "$PL_APP1" || echo "$PL_APP2")
-    (eval "$(app_env)"
-     GUNICORN_BIND=127.0.0.1:$port GUNICORN_WORKERS=${PL_WORKERS:-2} GUNICORN_THREADS=4 \
-       "$BIN/gunicorn" -c deploy/gunicorn.conf.py --daemon --pid "$PL/run/web$n.pid" \
-       --error-logfile "$PL/logs/web$n.log" --capture-output)
-  done
+  start_web 1
+  start_web 2
   (eval "$(app_env)"; nohup $LINLI worker --no-startup-delay >"$PL/logs/worker.log" 2>&1 &
    echo $! >"$PL/run/worker.pid")
 
@@ -257,9 +262,10 @@ status() {
 
 case "${1:-}" in
   start) start ;;
+  restart-web) stop_pid "$PL/run/web${2:-1}.pid" "web${2:-1}"; start_web "${2:-1}" ;;
   stop) stop ;;
   status) status ;;
   env) app_env ;;
   clean) stop; if [ "$PGR" != "$PL" ]; then rm -rf "$PGR"; fi; rm -rf "$PL" ;;
-  *) echo "usage: $0 start|stop|status|env|clean" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|env|clean|restart-web N" >&2; exit 2 ;;
 esac
