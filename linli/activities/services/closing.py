@@ -40,9 +40,9 @@ from linli.core.actors import SYSTEM, Actor
 from linli.core.errors import Conflict, NotFound
 from linli.core.quarters import local_date
 from linli.notifications.services import notify
+from linli.points.ledger import cap_usage
 from linli.points.models import Award, Rule
 from linli.points.services import points_award_batch
-from linli.points.services.awards import cap_usage
 
 from .. import hours, policies
 from ..choices import ActivityStatus, HoursKind
