@@ -3,10 +3,11 @@ for everything below it; outside one's places is NotFound."""
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 from django.db.models import Q
 
+from linli.core.actors import Actor
 from linli.people import policies as people_policies
 from linli.people.choices import Role
 from linli.places.models import Place
@@ -45,11 +46,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
-def can(actor: Any, action: str, place: Place | None) -> bool:
+def can(actor: Actor | None, action: str, place: Place | None) -> bool:
     return people_policies.can_roles(actor, PERMISSIONS[action], place)
 
 
-def can_anywhere(actor: Any, action: str) -> bool:
+def can_anywhere(actor: Actor | None, action: str) -> bool:
     if getattr(actor, "is_system", False):
         return True
     return bool(people_policies.places_for_roles(actor, PERMISSIONS[action]))
@@ -58,7 +59,7 @@ def can_anywhere(actor: Any, action: str) -> bool:
 ANYWHERE: Final = "anywhere"
 
 
-def award_mode(actor: Any, where: Place | Literal["anywhere"]) -> str | None:
+def award_mode(actor: Actor | None, where: Place | Literal["anywhere"]) -> str | None:
     """How ``actor`` may give points at ``where`` (a resident's household; or ``ANYWHERE``,
     for which form a page offers): ``PointsAction.AWARD`` (posted at once: staff),
     ``PointsAction.PROPOSE`` (a proposal staff approve: building leaders), or None. The award
@@ -73,9 +74,9 @@ def award_mode(actor: Any, where: Place | Literal["anywhere"]) -> str | None:
     return None
 
 
-def places_for(actor: Any, action: str) -> list[Place]:
+def places_for(actor: Actor | None, action: str) -> list[Place]:
     return people_policies.places_for_roles(actor, PERMISSIONS[action])
 
 
-def scope_q(actor: Any, action: str, prefix: str = "") -> Q:
+def scope_q(actor: Actor | None, action: str, prefix: str = "") -> Q:
     return people_policies.scope_q_roles(actor, PERMISSIONS[action], prefix)

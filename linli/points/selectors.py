@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from linli.core.actors import Actor
 from linli.core.errors import NotFound
 from linli.people import selectors as people_selectors
 from linli.people.models import Resident
@@ -45,7 +45,7 @@ def resident_entries(resident: Resident) -> QuerySet[Entry]:
     )
 
 
-def resident_points_for_actor(actor: Any, pk: int) -> Resident:
+def resident_points_for_actor(actor: Actor | None, pk: int) -> Resident:
     """The resident whose points the actor may see: themselves, or within their places."""
     resident = people_selectors.resident_get_for_actor(actor, pk)
     own = resident.user_id is not None and resident.user_id == getattr(actor, "pk", None)
@@ -61,7 +61,7 @@ def rules_for_community(community: Place, *, on: dt.date | None = None) -> Query
     return qs.order_by("category", "key", "-active_from")
 
 
-def proposals_for_actor(actor: Any) -> QuerySet[Award]:
+def proposals_for_actor(actor: Actor | None) -> QuerySet[Award]:
     return (
         Award.objects.filter(status=AwardStatus.PROPOSED)
         .filter(policies.scope_q(actor, PointsAction.APPROVE, "resident__household__"))
@@ -70,7 +70,7 @@ def proposals_for_actor(actor: Any) -> QuerySet[Award]:
     )
 
 
-def proposals_by_leader(actor: Any) -> QuerySet[Award]:
+def proposals_by_leader(actor: Actor | None) -> QuerySet[Award]:
     return (
         Award.objects.filter(proposed_by_id=getattr(actor, "pk", None) or 0)
         .select_related("rule", "resident")
@@ -78,7 +78,7 @@ def proposals_by_leader(actor: Any) -> QuerySet[Award]:
     )
 
 
-def award_get_for_approval(actor: Any, pk: int) -> Award:
+def award_get_for_approval(actor: Actor | None, pk: int) -> Award:
     award = (
         Award.objects.select_related("rule", "resident", "resident__household")
         .filter(pk=pk)
@@ -89,7 +89,7 @@ def award_get_for_approval(actor: Any, pk: int) -> Award:
     return award
 
 
-def award_evidence_for_actor(actor: Any, pk: int) -> Award:
+def award_evidence_for_actor(actor: Actor | None, pk: int) -> Award:
     """An award whose evidence file the actor may open: staff who see the community's
     ledger, and the building leader who proposed it. (Not the resident: the photo is the
     awarder's record of the deed and may show other people.)"""
@@ -105,7 +105,7 @@ def award_evidence_for_actor(actor: Any, pk: int) -> Award:
 
 
 def ledger_postings(
-    actor: Any,
+    actor: Actor | None,
     community: Place,
     *,
     kind: str = "",
@@ -134,7 +134,9 @@ def ledger_postings(
     )
 
 
-def communities_for(actor: Any, action: str, *, from_lower_grants: bool = False) -> QuerySet[Place]:
+def communities_for(
+    actor: Actor | None, action: str, *, from_lower_grants: bool = False
+) -> QuerySet[Place]:
     """Communities where ``actor`` may ``action``: those at or below a place granting it.
     With ``from_lower_grants``, also the community of a grant below it (a building leader's
     building belongs to one community)."""

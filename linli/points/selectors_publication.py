@@ -30,6 +30,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from linli.core.actors import Actor
 from linli.core.masking import mask_name
 from linli.core.quarters import Quarter, quarter_of, start_of_day
 from linli.people.models import Resident
@@ -230,7 +231,7 @@ def canonical_content(publication: Publication, lines: Iterable[LineData]) -> di
 # --- which publications an actor sees --------------------------------------------------------
 
 
-def publications_for_staff(actor: Any) -> QuerySet[Publication]:
+def publications_for_staff(actor: Actor | None) -> QuerySet[Publication]:
     return (
         Publication.objects.filter(policies.scope_q(actor, PointsAction.PUBLISH, "community__"))
         .select_related("community")
@@ -238,7 +239,7 @@ def publications_for_staff(actor: Any) -> QuerySet[Publication]:
     )
 
 
-def publication_for_staff(actor: Any, pk: int) -> Publication | None:
+def publication_for_staff(actor: Actor | None, pk: int) -> Publication | None:
     publication = Publication.objects.select_related("community").filter(pk=pk).first()
     if publication is None or not policies.can(actor, PointsAction.PUBLISH, publication.community):
         return None

@@ -4,11 +4,11 @@ front. Outside one's places is NotFound."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
+from linli.core.actors import Actor
 from linli.core.errors import NotFound
 from linli.people.models import Resident
 from linli.people.selectors import resident_search_q
@@ -17,7 +17,7 @@ from linli.places.models import Place
 from . import policies, workflows
 from .models import Order, Pledge, RedemptionWindow, Reward, Sponsor
 from .policies import PointsAction
-from .services.shop import _quarter_bounds, open_window
+from .services.shop.orders import _quarter_bounds, open_window
 
 
 def current_window(community_id: int, now: dt.datetime) -> RedemptionWindow | None:
@@ -73,7 +73,7 @@ def resident_orders(resident: Resident) -> QuerySet[Order]:
     )
 
 
-def order_get_for_actor(actor: Any, pk: int) -> Order:
+def order_get_for_actor(actor: Actor | None, pk: int) -> Order:
     """An order its resident, the community's staff, or the reward's sponsor may see."""
     order = (
         Order.objects.select_related(
@@ -99,7 +99,12 @@ def order_get_for_actor(actor: Any, pk: int) -> Order:
 
 
 def orders_for_staff(
-    actor: Any, community: Place, *, status: str = "", reward_id: int | None = None, query: str = ""
+    actor: Actor | None,
+    community: Place,
+    *,
+    status: str = "",
+    reward_id: int | None = None,
+    query: str = "",
 ) -> QuerySet[Order]:
     if not policies.can(actor, PointsAction.ORDER_MANAGE, community):
         raise NotFound(_("找不到该社区"))
@@ -116,7 +121,7 @@ def orders_for_staff(
     ).order_by("-placed_at", "-pk")
 
 
-def rewards_for_staff(actor: Any, community: Place) -> QuerySet[Reward]:
+def rewards_for_staff(actor: Actor | None, community: Place) -> QuerySet[Reward]:
     if not policies.can(actor, PointsAction.SHOP_MANAGE, community):
         raise NotFound(_("找不到该社区"))
     return (
@@ -126,7 +131,7 @@ def rewards_for_staff(actor: Any, community: Place) -> QuerySet[Reward]:
     )
 
 
-def reward_get_for_staff(actor: Any, pk: int) -> Reward:
+def reward_get_for_staff(actor: Actor | None, pk: int) -> Reward:
     reward = Reward.objects.select_related("sponsor").filter(pk=pk).first()
     if reward is None or not policies.can(
         actor, PointsAction.SHOP_MANAGE, Place.objects.get(pk=reward.community_id)
@@ -135,7 +140,7 @@ def reward_get_for_staff(actor: Any, pk: int) -> Reward:
     return reward
 
 
-def sponsors_for_staff(actor: Any, community: Place) -> QuerySet[Sponsor]:
+def sponsors_for_staff(actor: Actor | None, community: Place) -> QuerySet[Sponsor]:
     if not policies.can(actor, PointsAction.SHOP_MANAGE, community):
         raise NotFound(_("找不到该社区"))
     return (
@@ -148,7 +153,7 @@ def sponsors_for_staff(actor: Any, community: Place) -> QuerySet[Sponsor]:
     )
 
 
-def sponsor_get_for_staff(actor: Any, pk: int) -> Sponsor:
+def sponsor_get_for_staff(actor: Actor | None, pk: int) -> Sponsor:
     sponsor = Sponsor.objects.filter(pk=pk).first()
     if sponsor is None or not policies.can(
         actor, PointsAction.SHOP_MANAGE, Place.objects.get(pk=sponsor.community_id)
@@ -157,7 +162,7 @@ def sponsor_get_for_staff(actor: Any, pk: int) -> Sponsor:
     return sponsor
 
 
-def pledge_get_for_staff(actor: Any, pk: int) -> Pledge:
+def pledge_get_for_staff(actor: Actor | None, pk: int) -> Pledge:
     pledge = Pledge.objects.select_related("sponsor").filter(pk=pk).first()
     if pledge is None or not policies.can(
         actor, PointsAction.SHOP_MANAGE, Place.objects.get(pk=pledge.sponsor.community_id)
@@ -166,7 +171,7 @@ def pledge_get_for_staff(actor: Any, pk: int) -> Pledge:
     return pledge
 
 
-def sponsors_of_user(actor: Any) -> QuerySet[Sponsor]:
+def sponsors_of_user(actor: Actor | None) -> QuerySet[Sponsor]:
     """The shops a sponsor user runs, in communities where they hold the sponsor role."""
     user_id = getattr(actor, "pk", None)
     if not user_id:

@@ -33,11 +33,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
-from linli.core.actors import is_system
+from linli.core.actors import Actor, is_system
 from linli.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from linli.core.quarters import CHINA
 from linli.core.text import clean_text, parse_int
 from linli.people.models import Resident
+from linli.people.policies import acting_user
 from linli.places.choices import PlaceKind
 from linli.places.models import Place
 
@@ -85,7 +86,7 @@ class Correction:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _now(actor: Any, now: dt.datetime | None) -> dt.datetime:
+def _now(actor: Actor, now: dt.datetime | None) -> dt.datetime:
     """The time of the action: now, or a given time for the demo loader and management
     commands that replay a past quarter's cycle (pages never pass one)."""
     if now is None:
@@ -95,7 +96,7 @@ def _now(actor: Any, now: dt.datetime | None) -> dt.datetime:
     return now
 
 
-def _staff(actor: Any, community: Place) -> str:
+def _staff(actor: Actor, community: Place) -> str:
     """The workflow actor for a staff action, or NotFound outside the actor's places."""
     if is_system(actor):
         return workflows.SYSTEM
@@ -174,7 +175,7 @@ def digest_of(canonical: str) -> str:
 
 
 def publication_create(
-    *, actor: Any, community: Place, year: int, quarter: int, now: dt.datetime | None = None
+    *, actor: Actor, community: Place, year: int, quarter: int, now: dt.datetime | None = None
 ) -> Publication:
     """A draft list for a quarter of the community (its quarters as its settings count them).
     One per quarter; a quarter that has not started yet cannot have one."""
@@ -199,7 +200,7 @@ def publication_create(
                 quarter=quarter,
                 period_start=period.start,
                 period_end=period.end,
-                created_by=None if is_system(actor) else actor,
+                created_by=acting_user(actor),
             )
             audit_record(
                 actor=actor,
@@ -213,7 +214,7 @@ def publication_create(
     return publication
 
 
-def publication_recompute(*, actor: Any, publication: Publication) -> Publication:
+def publication_recompute(*, actor: Actor, publication: Publication) -> Publication:
     """Recompute a draft's lines from the ledger (a preview for staff before publishing)."""
     role = _staff(actor, publication.community)
     with transaction.atomic(durable=True):
@@ -233,7 +234,7 @@ def publication_recompute(*, actor: Any, publication: Publication) -> Publicatio
 
 
 def publication_publish(
-    *, actor: Any, publication: Publication, now: dt.datetime | None = None
+    *, actor: Actor, publication: Publication, now: dt.datetime | None = None
 ) -> Publication:
     """Take the lines' snapshot and open the public period (publication_days)."""
     role = _staff(actor, publication.community)
@@ -266,7 +267,7 @@ def publication_publish(
     return locked
 
 
-def publication_republish(*, actor: Any, publication: Publication) -> Publication:
+def publication_republish(*, actor: Actor, publication: Publication) -> Publication:
     """Recompute the public list after settlements (a new edition); the public period stays."""
     role = _staff(actor, publication.community)
     with transaction.atomic(durable=True):
@@ -290,7 +291,7 @@ def publication_republish(*, actor: Any, publication: Publication) -> Publicatio
 # --- objections ------------------------------------------------------------------------------
 
 
-def _objector(actor: Any, community: Place) -> Resident:
+def _objector(actor: Actor, community: Place) -> Resident:
     resident = (
         Resident.objects.filter(
             user_id=getattr(actor, "pk", None) or 0,
@@ -307,7 +308,7 @@ def _objector(actor: Any, community: Place) -> Resident:
 
 def objection_raise(
     *,
-    actor: Any,
+    actor: Actor,
     publication: Publication,
     subject_resident: Resident,
     reason: str,
@@ -350,7 +351,7 @@ def objection_raise(
 
 
 def _correct(
-    actor: Any, objection: Objection, publication: Publication, c: Correction
+    actor: Actor, objection: Objection, publication: Publication, c: Correction
 ) -> dict[str, Any]:
     """Post the correction through the ledger (each step its own durable transaction,
     each idempotent). Returns what was done, for the audit row."""
@@ -388,7 +389,7 @@ def _correct(
 
 def objection_settle(
     *,
-    actor: Any,
+    actor: Actor,
     objection: Objection,
     upheld: bool,
     response: str,
@@ -419,7 +420,7 @@ def objection_settle(
             raise Conflict(_("该异议已处理"))
         row.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.REJECTED
         row.response = text
-        row.settled_by = None if is_system(actor) else actor
+        row.settled_by = acting_user(actor)
         row.settled_at = timezone.now()
         row.save(update_fields=["status", "response", "settled_by", "settled_at"])
         audit_record(
@@ -436,7 +437,7 @@ def objection_settle(
 
 
 def publication_finalize(
-    *, actor: Any, publication: Publication, now: dt.datetime | None = None
+    *, actor: Actor, publication: Publication, now: dt.datetime | None = None
 ) -> Publication:
     """After the public period, with every objection settled and the list matching the
     ledger: write the canonical content and its SHA-256 digest, lock the list for good, and

@@ -9,8 +9,10 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
+from linli.core.actors import Actor
 from linli.core.errors import Conflict, NotFound, ValidationFailed
 from linli.core.text import clean_int, clean_optional_int, clean_text
+from linli.people.policies import acting_user
 from linli.places.choices import PlaceKind
 from linli.places.models import Place
 
@@ -27,13 +29,13 @@ MAX_KEEP_YEARS = 100
 RULE_KEY = re.compile(r"[-a-zA-Z0-9_]{1,40}")
 
 
-def _require(actor: Any, action: str, place: Place) -> None:
+def _require(actor: Actor, action: str, place: Place) -> None:
     if not policies.can(actor, action, place):
         raise NotFound(_("找不到该对象，或您无权操作"))
 
 
 def catalog_version_create(
-    *, actor: Any, community: Place, decision: str, decided_on: dt.date
+    *, actor: Actor, community: Place, decision: str, decided_on: dt.date
 ) -> CatalogVersion:
     """Open a new catalogue version, recording the decision that adopted it."""
     if community.kind != PlaceKind.COMMUNITY:
@@ -53,7 +55,7 @@ def catalog_version_create(
             number=number,
             decision=decision,
             decided_on=decided_on,
-            created_by=actor if getattr(actor, "pk", None) else None,
+            created_by=acting_user(actor),
         )
         audit_record(
             actor=actor,
@@ -117,7 +119,7 @@ def _clean_rule_fields(fields: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def rule_create(*, actor: Any, version: CatalogVersion, key: str, **fields: Any) -> Rule:
+def rule_create(*, actor: Actor, version: CatalogVersion, key: str, **fields: Any) -> Rule:
     community = Place.objects.get(pk=version.community_id)
     _require(actor, PointsAction.RULES_MANAGE, community)
     if not isinstance(key, str) or not RULE_KEY.fullmatch(key):
@@ -142,7 +144,7 @@ def rule_create(*, actor: Any, version: CatalogVersion, key: str, **fields: Any)
     return rule
 
 
-def rule_revise(*, actor: Any, rule: Rule, version: CatalogVersion, **changes: Any) -> Rule:
+def rule_revise(*, actor: Actor, rule: Rule, version: CatalogVersion, **changes: Any) -> Rule:
     """A new version of a rule under a newer catalogue version. The old version ends the
     day before the new one starts; awards keep pointing at the version they were made under."""
     community = Place.objects.get(pk=rule.community_id)
@@ -192,7 +194,7 @@ def rule_revise(*, actor: Any, rule: Rule, version: CatalogVersion, **changes: A
 
 
 def points_settings_update(
-    *, actor: Any, community: Place, expiry_policy: str, keep_years: int = 2
+    *, actor: Actor, community: Place, expiry_policy: str, keep_years: int = 2
 ) -> PointsSettings:
     _require(actor, PointsAction.RULES_MANAGE, community)
     if expiry_policy not in ExpiryPolicy.values:

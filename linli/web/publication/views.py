@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from linli.audit.services import audit_record
+from linli.core.actors import Actor
 from linli.core.excel import workbook_bytes
 from linli.people.models import Resident
 from linli.points import policies
@@ -57,7 +58,7 @@ LINES_PER_PAGE = 100
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _is_staff(actor: Any, publication: Publication) -> bool:
+def _is_staff(actor: Actor, publication: Publication) -> bool:
     return policies.can(actor, PointsAction.PUBLISH, publication.community)
 
 

@@ -19,6 +19,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from linli.core.actors import Actor
 from linli.core.errors import NotFound
 from linli.core.quarters import local_date, quarter_of
 from linli.people import selectors as people_selectors
@@ -106,7 +107,7 @@ def _own_resident(request: HttpRequest) -> Resident | None:
     )
 
 
-def _communities(actor: Any, action: str) -> QuerySet[Place]:
+def _communities(actor: Actor, action: str) -> QuerySet[Place]:
     return (
         Place.objects.filter(kind=PlaceKind.COMMUNITY)
         .filter(within_any_q(policies.places_for(actor, action)))

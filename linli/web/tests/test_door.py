@@ -16,6 +16,7 @@ from django.urls import include, path
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from linli.core.actors import Actor
 from linli.core.errors import Conflict, Forbidden, NotFound
 from linli.web.common.door import run_service
 from linli.web.tests.security_checks import assert_security_headers
@@ -86,13 +87,13 @@ def _request() -> HttpRequest:
 def test_run_service_shows_a_refusal_as_a_message_and_passes_not_found_to_the_door():
     request = _request()
 
-    def refuse(*, actor: Any) -> int:
+    def refuse(*, actor: Actor) -> int:
         raise Conflict(_("该授权已撤销"))
 
-    def accept(*, actor: Any, n: int) -> int:
+    def accept(*, actor: Actor, n: int) -> int:
         return n + 1
 
-    def vanish(*, actor: Any) -> int:
+    def vanish(*, actor: Actor) -> int:
         raise NotFound(_("找不到该活动，或您无权发布活动"))
 
     with translation.override("zh-hans"):

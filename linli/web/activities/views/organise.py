@@ -23,6 +23,7 @@ from linli.activities.models import Activity, Signup
 from linli.activities.policies import ActivityAction
 from linli.activities.services.closing import unpaid
 from linli.activities.tokens import make_token
+from linli.core.actors import Actor
 from linli.core.errors import DomainError
 from linli.core.quarters import CHINA
 from linli.core.text import parse_int
@@ -145,7 +146,7 @@ def activity_checkin_place(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("web:activity_organise", pk=pk)
 
 
-def _signup_candidates(user: Any, activity: Activity, query: str) -> list[Resident]:
+def _signup_candidates(user: Actor, activity: Activity, query: str) -> list[Resident]:
     """Residents the organiser may sign up: staff search the community; a team leader or
     organiser who is not staff searches the team's members only (no resident register)."""
     qs = Resident.objects.filter(
@@ -201,7 +202,7 @@ def activity_attend(request: HttpRequest, pk: int, direction: str) -> HttpRespon
     activity = selectors.activity_get_to_manage(request.user, pk)
     resident = _resident_of(activity, request.POST.get("resident", ""))
 
-    def mark(*, actor: Any) -> None:  # the typed time is read inside: a bad one is a refusal
+    def mark(*, actor: Actor) -> None:  # the typed time is read inside: a bad one is a refusal
         services.attendance_mark(
             actor=actor,
             activity=activity,
@@ -220,7 +221,7 @@ def activity_attend(request: HttpRequest, pk: int, direction: str) -> HttpRespon
 def activity_sign_out_all(request: HttpRequest, pk: int) -> HttpResponse:
     activity = selectors.activity_get_to_manage(request.user, pk)
 
-    def sign_out_all(*, actor: Any) -> int:
+    def sign_out_all(*, actor: Actor) -> int:
         at = _at(activity, request.POST.get("at", ""))
         return services.attendance_sign_out_all(actor=actor, activity=activity, at=at)
 

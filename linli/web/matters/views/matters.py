@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from linli.core.actors import Actor
 from linli.core.errors import DomainError
 from linli.core.masking import mask_name
 from linli.core.text import parse_int
@@ -59,7 +60,7 @@ NEEDS_TEXT = {
 }
 
 
-def _sources(user: Any) -> list[tuple[str, str]]:
+def _sources(user: Actor) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     if policies.own_residents(user):
         out.append((MatterSource.RESIDENT, str(MatterSource.RESIDENT.label)))
@@ -153,7 +154,7 @@ def matter_new(request: HttpRequest) -> HttpResponse:
         by_id = {str(p.pk): p for p in places}
         place = by_id.get(data.get("place", ""))
 
-        def raise_matter(*, actor: Any) -> Matter:
+        def raise_matter(*, actor: Actor) -> Matter:
             if place is None:
                 raise DomainError(_("请选择楼栋或小区"))
             if data.get("source") not in dict(sources):
@@ -271,7 +272,7 @@ def matter_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     text = request.POST.get("text", "").strip()
     user = request.user
 
-    def step(*, actor: Any) -> None:
+    def step(*, actor: Actor) -> None:
         if action == "follow":
             services.matter_follow(actor=actor, matter=matter)
         elif action == "unfollow":
@@ -368,7 +369,7 @@ def referral_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise Http404
     text = request.POST.get("text", "").strip()
 
-    def step(*, actor: Any) -> None:
+    def step(*, actor: Actor) -> None:
         if action == "answer":
             services.referral_answer(actor=actor, referral=referral, answer=text)
         elif action == "extend":

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from linli.core.actors import Actor
 from linli.people.models import Resident
 from linli.places.models import Place
 from linli.points import policies, selectors
@@ -75,7 +76,7 @@ def _rule_form_page(request: HttpRequest, community: Place, rule: Rule | None) -
         data = form.cleaned_data
         fields = {f: data.get(f) for f in RULE_FIELDS}
 
-        def save(*, actor: Any) -> Rule:
+        def save(*, actor: Actor) -> Rule:
             version = data["version"] or catalog_version_create(
                 actor=actor,
                 community=community,

@@ -1,103 +1,49 @@
-"""The reward shop (积分超市), its orders and its sponsors: 一季度一兑换.
-
-Every write checks its policy first, owns one durable transaction, locks rows in the fixed
-order (the resident's account → the reward → the order), re-checks after the lock, moves
-points only through ``ledger.post`` and writes its audit row in the same transaction.
-
-A redemption takes the points (resident −n, the community's redemption account +n) and the
-stock (``F('stock') - q``, CHECK stock ≥ 0 as the backstop) at once. A cancelled or expired
-order gives both back: a REFUND posting that names the original (``Posting.reverses``) and
-``F('stock') + q``. State changes go through ``workflows.transition`` after the order is
-locked. On PostgreSQL the placement runs as one statement (``sql_shop``); the ORM path is
-kept for SQLite and tested on both.
-"""
+"""Orders: redemption inside the open window (one statement on PostgreSQL, the ORM
+elsewhere), cancel, fulfil, voucher confirmation and expiry with refunds."""
 
 from __future__ import annotations
 
 import datetime as dt
-import decimal
 import hashlib
-import json
 import secrets
-from typing import Any
 
-from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_actor_and_data, audit_record
-from linli.core.actors import SYSTEM, is_system
+from linli.core.actors import SYSTEM, Actor, is_system
 from linli.core.errors import Conflict, NotFound, ValidationFailed
 from linli.core.quarters import local_date, quarter_of, start_of_day
-from linli.core.text import INT_MAX, clean_text, parse_int
-from linli.core.uploads import REWARD_PHOTO, upload_check, upload_discard, upload_store
-from linli.people import policies as people_policies
-from linli.people.choices import Role
-from linli.people.models import Resident, User
-from linli.places.choices import PlaceKind
+from linli.core.text import INT_MAX
+from linli.people.models import Resident
+from linli.people.policies import acting_user
 from linli.places.models import Place
 
-from .. import policies, workflows
-from ..choices import AccountKind, OrderStatus, PostingKind, RewardKind, SponsorKind
-from ..limits import MAX_PER_RESIDENT, MAX_POINTS, MAX_QUANTITY, MAX_STOCK
-from ..locks import lock_resident_account, system_account
-from ..models import (
+from ... import policies, workflows
+from ...choices import AccountKind, OrderStatus, PostingKind, RewardKind
+from ...limits import MAX_QUANTITY
+from ...locks import lock_resident_account, system_account
+from ...models import (
     Account,
     Order,
-    Pledge,
     PointsSettings,
     Posting,
     RedemptionWindow,
     Reward,
-    Sponsor,
 )
-from ..policies import PointsAction
-from . import sql, sql_shop
-from .ledger import Line, post
+from ...policies import PointsAction
+from .. import sql, sql_shop
+from ..ledger import Line, post
+from ._common import _clean_key, _community, _hash, _is_own, _positive, _text
 
-MAX_KEY = 120
 # Open orders of a window that closed more than this long ago are expired (points and
 # stock returned): a week to collect goods or use a voucher after the window closes.
 EXPIRY_GRACE = dt.timedelta(days=7)
 # Voucher codes: no 0/O, 1/I/L, 2/Z, 5/S, 8/B — read aloud or typed by a shopkeeper.
 VOUCHER_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
 VOUCHER_LENGTH = 8
-
-
-# --- helpers ---------------------------------------------------------------------------------
-
-
-def _hash(payload: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def _clean_key(key: str) -> str:
-    message = _("缺少请求编号（idempotency key），请刷新页面后重试")
-    try:
-        key = clean_text(key, limit=MAX_KEY, required=message)
-    except ValidationFailed:
-        raise ValidationFailed(message) from None
-    return key
-
-
-def _text(value: object, limit: int, label: Any = "", *, multiline: bool = False) -> str:
-    """Text through the shared hygiene (``linli.core.text``): controls refused, invisible
-    characters stripped, longer than ``limit`` refused."""
-    return clean_text(value, limit=limit, label=label, multiline=multiline)
-
-
-def _positive(raw: object, what: str, *, zero: bool = False, high: int = INT_MAX) -> int:
-    """A whole number, 1 (0 with ``zero``) … ``high``; full-width digits read."""
-    value = None if isinstance(raw, bool) else parse_int(raw)
-    if value is None:
-        raise ValidationFailed(_("%(what)s必须是整数") % {"what": what})
-    if value < 0 or (value == 0 and not zero):
-        raise ValidationFailed(_("%(what)s必须大于零") % {"what": what})
-    if value > high:
-        raise ValidationFailed(_("%(what)s不能超过 %(n)d") % {"what": what, "n": high})
-    return value
 
 
 def new_voucher_code() -> str:
@@ -110,15 +56,6 @@ def normalize_voucher_code(raw: str) -> str:
     it stays wrong and simply finds nothing)."""
     code = "".join(ch for ch in (raw or "").upper() if ch.isalnum())
     return code[:16]
-
-
-def _community(place_id: int) -> Place:
-    return Place.objects.get(pk=place_id)
-
-
-def _is_own(actor: Any, resident: Resident) -> bool:
-    user_id = getattr(actor, "pk", None)
-    return user_id is not None and resident.user_id == user_id
 
 
 def _quarter_bounds(
@@ -217,340 +154,9 @@ def _refuse_stock(reward: Reward, quantity: int) -> None:
         )
 
 
-# --- sponsors --------------------------------------------------------------------------------
-
-
-def _manage(actor: Any, community: Place) -> None:
-    if not policies.can(actor, PointsAction.SHOP_MANAGE, community):
-        raise NotFound(_("找不到该社区"))
-
-
-def _check_sponsor_user(user: User | None, community: Place) -> None:
-    if user is None:
-        return
-    if not people_policies.can_roles(user, {Role.SPONSOR}, community):
-        raise ValidationFailed(_("该账号没有本社区的“辖区企业”角色，请先为其授予角色"))
-
-
-SPONSOR_FIELDS = ("name", "kind", "contact_name", "contact_phone", "address", "thanks_public")
-
-
-def _sponsor_values(fields: dict[str, Any]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    limits = {
-        "name": (80, _("名称")),
-        "contact_name": (32, _("联系人")),
-        "contact_phone": (20, _("联系电话")),
-        "address": (120, _("地址")),
-    }
-    for field, value in fields.items():
-        if field in limits:
-            values[field] = _text(value, *limits[field])
-        elif field == "kind":
-            if value not in SponsorKind.values:
-                raise ValidationFailed(_("赞助方类型不正确"))
-            values[field] = value
-        elif field == "thanks_public":
-            values[field] = bool(value)
-        elif field == "user":
-            values[field] = value
-        else:
-            raise TypeError(f"sponsor has no field {field!r}")
-    if "name" in values and not values["name"]:
-        raise ValidationFailed(_("请填写赞助方名称"))
-    return values
-
-
-def sponsor_create(
-    *,
-    actor: Any,
-    community: Place,
-    name: str,
-    kind: str = SponsorKind.BUSINESS,
-    contact_name: str = "",
-    contact_phone: str = "",
-    address: str = "",
-    user: User | None = None,
-    thanks_public: bool = True,
-) -> Sponsor:
-    _manage(actor, community)
-    if community.kind != PlaceKind.COMMUNITY:
-        raise ValidationFailed(_("赞助方属于一个社区"))
-    _check_sponsor_user(user, community)
-    values = _sponsor_values(
-        {
-            "name": name,
-            "kind": kind,
-            "contact_name": contact_name,
-            "contact_phone": contact_phone,
-            "address": address,
-            "thanks_public": thanks_public,
-        }
-    )
-    try:
-        with transaction.atomic(durable=True):
-            sponsor = Sponsor.objects.create(community=community, user=user, **values)
-            audit_record(
-                actor=actor,
-                action="shop.sponsor_create",
-                target=sponsor,
-                place_id=community.pk,
-                data={"name": sponsor.name},
-            )
-    except IntegrityError:
-        raise Conflict(_("本社区已有名为“%(name)s”的赞助方") % {"name": values["name"]}) from None
-    return sponsor
-
-
-def sponsor_update(*, actor: Any, sponsor: Sponsor, **fields: Any) -> Sponsor:
-    community = _community(sponsor.community_id)
-    _manage(actor, community)
-    values = _sponsor_values(fields)
-    if "user" in values:
-        _check_sponsor_user(values["user"], community)
-    try:
-        with transaction.atomic(durable=True):
-            locked = Sponsor.objects.select_for_update().get(pk=sponsor.pk)
-            for field, value in values.items():
-                setattr(locked, field, value)
-            locked.save()
-            audit_record(
-                actor=actor,
-                action="shop.sponsor_update",
-                target=locked,
-                place_id=community.pk,
-                data={k: (v.pk if isinstance(v, User) else v) for k, v in values.items()},
-            )
-    except IntegrityError:
-        raise Conflict(_("本社区已有同名的赞助方")) from None
-    return locked
-
-
-def pledge_create(
-    *,
-    actor: Any,
-    sponsor: Sponsor,
-    year: int,
-    quarter: int,
-    description: str,
-    value_yuan: object,
-) -> Pledge:
-    _manage(actor, _community(sponsor.community_id))
-    description = _text(description, 200, _("赞助内容"))
-    if not description:
-        raise ValidationFailed(_("请写明赞助的物品或服务"))
-    if not (isinstance(quarter, int) and 1 <= quarter <= 4):
-        raise ValidationFailed(_("季度应为 1 到 4"))
-    if not (isinstance(year, int) and 2000 <= year <= 2100):
-        raise ValidationFailed(_("年份不正确"))
-    try:
-        value = decimal.Decimal(str(value_yuan)).quantize(decimal.Decimal("0.01"))
-    except decimal.InvalidOperation:
-        raise ValidationFailed(_("折合金额应为数字（元）")) from None
-    if not value.is_finite():
-        raise ValidationFailed(_("折合金额应为数字（元）"))
-    if value < 0 or value >= decimal.Decimal("100000000"):
-        raise ValidationFailed(_("折合金额不能为负数"))
-    with transaction.atomic(durable=True):
-        pledge = Pledge.objects.create(
-            sponsor=sponsor, year=year, quarter=quarter, description=description, value_yuan=value
-        )
-        audit_record(
-            actor=actor,
-            action="shop.pledge_create",
-            target=pledge,
-            place_id=sponsor.community_id,
-            data={"sponsor": sponsor.pk, "quarter": f"{year}Q{quarter}", "value": str(value)},
-        )
-    return pledge
-
-
-def pledge_deliver(
-    *, actor: Any, pledge: Pledge, delivered_at: dt.datetime | None = None, note: str = ""
-) -> Pledge:
-    _manage(actor, _community(pledge.sponsor.community_id))
-    note = _text(note, 200, _("交付说明"))
-    with transaction.atomic(durable=True):
-        locked = Pledge.objects.select_for_update().get(pk=pledge.pk)
-        if locked.delivered_at is not None:
-            raise Conflict(
-                _("该赞助已于 %(when)s 登记交付")
-                % {"when": timezone.localtime(locked.delivered_at).strftime("%Y-%m-%d")}
-            )
-        locked.delivered_at = delivered_at or timezone.now()
-        locked.delivered_note = note
-        locked.save(update_fields=["delivered_at", "delivered_note"])
-        audit_record(
-            actor=actor,
-            action="shop.pledge_deliver",
-            target=locked,
-            place_id=pledge.sponsor.community_id,
-            data={"note": locked.delivered_note},
-        )
-    return locked
-
-
-# --- rewards ---------------------------------------------------------------------------------
-
-
-REWARD_FIELDS = (
-    "kind",
-    "name",
-    "description",
-    "price",
-    "stock",
-    "per_resident_limit",
-    "sponsor",
-    "active",
-)
-
-
-def _reward_values(community: Place, fields: dict[str, Any]) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for field, value in fields.items():
-        if field == "kind":
-            if value not in RewardKind.values:
-                raise ValidationFailed(_("请选择物品或服务"))
-            values[field] = value
-        elif field == "name":
-            values[field] = _text(value, 60, _("名称"))
-            if not values[field]:
-                raise ValidationFailed(_("请填写名称"))
-        elif field == "description":
-            values[field] = _text(value, 300, _("说明"), multiline=True)
-        elif field == "price":
-            values[field] = _positive(value, _("所需积分"), high=MAX_POINTS)
-        elif field == "stock":
-            values[field] = _positive(value, _("库存/名额"), zero=True, high=MAX_STOCK)
-        elif field == "per_resident_limit":
-            values[field] = (
-                None
-                if value is None or (isinstance(value, str) and not value.strip())
-                else _positive(value, _("每人限兑"), high=MAX_PER_RESIDENT)
-            )
-        elif field == "sponsor":
-            if value is not None and value.community_id != community.pk:
-                raise ValidationFailed(_("赞助方不属于本社区"))
-            values[field] = value
-        elif field == "active":
-            values[field] = bool(value)
-        else:
-            raise TypeError(f"reward has no field {field!r}")
-    return values
-
-
-def _store_photo(photo: UploadedFile | None) -> str | None:
-    """Check (decode, re-encode) and save an uploaded photo before any row is locked (no
-    file I/O under a lock). Reward photos are public: the shop shows them to anyone."""
-    if not photo:
-        return None
-    checked = upload_check(photo, kind=REWARD_PHOTO, field="photo")
-    return upload_store(checked, kind=REWARD_PHOTO)
-
-
-def reward_create(
-    *,
-    actor: Any,
-    community: Place,
-    kind: str,
-    name: str,
-    price: object,
-    stock: object,
-    sponsor: Sponsor | None = None,
-    per_resident_limit: object = None,
-    description: str = "",
-    photo: UploadedFile | None = None,
-    active: bool = True,
-) -> Reward:
-    _manage(actor, community)
-    values = _reward_values(
-        community,
-        {
-            "kind": kind,
-            "name": name,
-            "description": description,
-            "price": price,
-            "stock": stock,
-            "per_resident_limit": per_resident_limit,
-            "sponsor": sponsor,
-            "active": active,
-        },
-    )
-    stored = _store_photo(photo)
-    try:
-        with transaction.atomic(durable=True):
-            reward = Reward.objects.create(community=community, photo=stored or "", **values)
-            audit_record(
-                actor=actor,
-                action="shop.reward_create",
-                target=reward,
-                place_id=community.pk,
-                data={"name": reward.name, "price": reward.price, "stock": reward.stock},
-            )
-    except BaseException:
-        upload_discard([stored or ""])
-        raise
-    return reward
-
-
-def reward_update(
-    *, actor: Any, reward: Reward, photo: UploadedFile | None = None, **fields: Any
-) -> Reward:
-    community = _community(reward.community_id)
-    _manage(actor, community)
-    values = _reward_values(community, fields)
-    stored = _store_photo(photo)
-    try:
-        with transaction.atomic(durable=True):
-            locked = Reward.objects.select_for_update().get(pk=reward.pk)
-            for field, value in values.items():
-                setattr(locked, field, value)
-            if stored:
-                locked.photo.name = stored
-            locked.save()
-            audit_record(
-                actor=actor,
-                action="shop.reward_update",
-                target=locked,
-                place_id=community.pk,
-                data={
-                    k: (v.pk if isinstance(v, Sponsor) else v)
-                    for k, v in {**values, **({"photo": stored} if stored else {})}.items()
-                },
-            )
-    except BaseException:
-        upload_discard([stored or ""])
-        raise
-    return locked
-
-
-def reward_restock(*, actor: Any, reward: Reward, add: object) -> Reward:
-    """Add stock (or service slots) to a reward: ``F('stock') + n``."""
-    _manage(actor, _community(reward.community_id))
-    n = _positive(add, _("补充数量"), high=MAX_STOCK)
-    with transaction.atomic(durable=True):
-        added = Reward.objects.filter(pk=reward.pk, stock__lte=MAX_STOCK - n).update(
-            stock=F("stock") + n
-        )
-        if not added:
-            raise ValidationFailed(_("库存/名额不能超过 %(n)d") % {"n": MAX_STOCK})
-        locked = Reward.objects.get(pk=reward.pk)
-        audit_record(
-            actor=actor,
-            action="shop.reward_restock",
-            target=locked,
-            place_id=reward.community_id,
-            data={"add": n, "stock": locked.stock},
-        )
-    return locked
-
-
-# --- orders ----------------------------------------------------------------------------------
-
-
 def redemption_place(
     *,
-    actor: Any,
+    actor: Actor,
     resident: Resident,
     reward: Reward,
     quantity: object = 1,
@@ -598,7 +204,7 @@ def _posting_key(key: str) -> str:
 
 
 def _place_orm(
-    actor: Any,
+    actor: Actor,
     resident: Resident,
     reward: Reward,
     q: int,
@@ -645,7 +251,7 @@ def _place_orm(
             voucher_code=None,
             idempotency_key=key,
             request_hash=request_hash,
-            placed_by=actor if getattr(actor, "pk", None) else None,
+            placed_by=acting_user(actor),
             placed_at=when,
         )
         if service:
@@ -672,7 +278,7 @@ def _place_orm(
 
 
 def _place_sql(
-    actor: Any,
+    actor: Actor,
     resident: Resident,
     reward: Reward,
     q: int,
@@ -763,7 +369,7 @@ def _lock_order_rows(order: Order) -> tuple[Account, Order]:
     return account, locked
 
 
-def _refund(actor: Any, account: Account, order: Order, kind: str, note: str) -> Posting:
+def _refund(actor: Actor, account: Account, order: Order, kind: str, note: str) -> Posting:
     original = Posting.objects.get(pk=order.posting_id)
     redemption = system_account(order.community_id, AccountKind.REDEMPTION)
     refund = post(
@@ -780,14 +386,14 @@ def _refund(actor: Any, account: Account, order: Order, kind: str, note: str) ->
     return refund
 
 
-def _close(order: Order, actor: Any, status: str, note: str) -> None:
+def _close(order: Order, actor: Actor, status: str, note: str) -> None:
     order.status = status
-    order.closed_by = actor if getattr(actor, "pk", None) else None
+    order.closed_by = acting_user(actor)
     order.closed_at = timezone.now()
     order.close_note = _text(note, 200)
 
 
-def order_cancel(*, actor: Any, order: Order, reason: str = "") -> Order:
+def order_cancel(*, actor: Actor, order: Order, reason: str = "") -> Order:
     """Staff, or the resident who owns the order, cancel an open order: the points come
     back by a REFUND posting that names the original, and the stock comes back."""
     resident = order.resident
@@ -819,7 +425,7 @@ def order_cancel(*, actor: Any, order: Order, reason: str = "") -> Order:
     return locked
 
 
-def order_fulfil(*, actor: Any, order: Order, note: str = "") -> Order:
+def order_fulfil(*, actor: Actor, order: Order, note: str = "") -> Order:
     """Staff hand goods over: the order is fulfilled (its points stay redeemed)."""
     if not policies.can(actor, PointsAction.ORDER_MANAGE, order.resident.household):
         raise NotFound(_("找不到该订单"))
@@ -840,7 +446,7 @@ def order_fulfil(*, actor: Any, order: Order, note: str = "") -> Order:
     return locked
 
 
-def voucher_find_for_sponsor(actor: Any, code: str) -> Order:
+def voucher_find_for_sponsor(actor: Actor, code: str) -> Order:
     """The order behind a voucher code, if the actor is the sponsor of its reward (the
     user linked to the sponsor, holding the sponsor role on that community)."""
     code = normalize_voucher_code(code)
@@ -857,7 +463,7 @@ def voucher_find_for_sponsor(actor: Any, code: str) -> Order:
     return order
 
 
-def _may_confirm(actor: Any, order: Order) -> bool:
+def _may_confirm(actor: Actor, order: Order) -> bool:
     sponsor = order.reward.sponsor
     if sponsor is None or sponsor.user_id is None or sponsor.user_id != getattr(actor, "pk", 0):
         return False
@@ -865,7 +471,7 @@ def _may_confirm(actor: Any, order: Order) -> bool:
 
 
 def voucher_confirm(
-    *, actor: Any, code: str | None = None, order: Order | None = None, note: str = ""
+    *, actor: Actor, code: str | None = None, order: Order | None = None, note: str = ""
 ) -> Order:
     """The sponsor confirms a service voucher once the service is done. Only the reward's
     own sponsor may (anyone else: not found); a voucher is confirmed once."""
@@ -904,7 +510,7 @@ def voucher_confirm(
 
 
 def orders_expire(
-    *, actor: Any = SYSTEM, now: dt.datetime | None = None, community: Place | None = None
+    *, actor: Actor = SYSTEM, now: dt.datetime | None = None, community: Place | None = None
 ) -> int:
     """Expire open orders of windows that closed more than ``EXPIRY_GRACE`` ago: points and
     stock go back. Each order in its own transaction; running it again changes nothing.
