@@ -14,6 +14,8 @@ from .writer import (
     write_award,
     write_batch,
     write_expiry,
+    write_order,
+    write_refund,
     write_reversal,
 )
 
@@ -37,5 +39,7 @@ __all__ = [
     "write_award",
     "write_batch",
     "write_expiry",
+    "write_order",
+    "write_refund",
     "write_reversal",
 ]

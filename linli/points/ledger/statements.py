@@ -1,7 +1,7 @@
 """The ledger writer's PostgreSQL statements: the same rows as the ORM path, in fewer round
-trips. A single award's posting, its entries, the balance, the award row and its audit row
-are one statement (data-modifying CTEs), run through a server-binding psycopg cursor so that
-PostgreSQL prepares it after a few uses; a batch's rows are one statement too.
+trips. A single award's or order's posting, its entries, the balance, the award or order row
+and its audit row are one statement (data-modifying CTEs), run through a server-binding
+psycopg cursor so that PostgreSQL prepares it after a few uses; a batch is one statement too.
 
 Nothing here decides anything: the caller (``ledger.writer``) has taken the locks and made
 every check (the cap rule lives in ``ledger.caps`` alone). Nor is any row's shape spelled out
@@ -27,7 +27,7 @@ from django.db import connection, models
 
 from linli.audit.services import audit_insert_select, audit_params
 
-from ..models import Account, Award, Entry, Posting
+from ..models import Account, Award, Entry, Order, Posting
 
 ENABLED = True
 
@@ -130,14 +130,14 @@ def lock_accounts(resident_ids: Sequence[int]) -> dict[int, int]:
         return {resident_id: account_id for account_id, resident_id in cur.fetchall()}
 
 
-# --- one award -------------------------------------------------------------------------------
+# --- one posting and the row that names it ----------------------------------------------
 
 
 @cache
-def _award_statement() -> str:
+def _posted_statement(model: type[models.Model]) -> str:
     posting = _insert_select(Posting, "(SELECT 1) AS one", {}, "p_")
-    award = _insert_select(Award, "p", {"posting_id": "p.id"}, "aw_")
-    audit = audit_insert_select(source="aw", target_id="aw.id::text")
+    row = _insert_select(model, "p", {"posting_id": "p.id"}, "r_")
+    audit = audit_insert_select(source="r", target_id="r.id::text")
     return f"""
 WITH p AS (
   {posting}
@@ -145,44 +145,52 @@ WITH p AS (
 ), e AS (
   INSERT INTO {Entry._meta.db_table} (posting_id, account_id, amount)
   SELECT p.id, v.account_id, v.amount
-    FROM p, (VALUES (%(from)s::bigint, -%(points)s::bigint),
-                    (%(to)s::bigint, %(points)s::bigint)) AS v(account_id, amount)
+    FROM p, (VALUES (%(debit)s::bigint, -%(points)s::bigint),
+                    (%(credit)s::bigint, %(points)s::bigint)) AS v(account_id, amount)
 ), u AS (
-  UPDATE {Account._meta.db_table} SET balance = balance + %(points)s WHERE id = %(to)s
-), aw AS (
-  {award}
+  UPDATE {Account._meta.db_table} SET balance = balance + %(delta)s WHERE id = %(resident)s
+), r AS (
+  {row}
   RETURNING id, posting_id
 ), au AS (
   {audit}
 )
-SELECT id, posting_id FROM aw
+SELECT id, posting_id FROM r
 """  # noqa: S608 - names come from the models, values are parameters
 
 
-def write_award(
+def write_posted(
+    row: Award | Order,
     *,
-    award: Award,
     posting: Posting,
-    issuance_id: int,
-    account_id: int,
+    debit: int,
+    credit: int,
+    points: int,
+    resident: int,
     audit: dict[str, Any],
 ) -> tuple[int, int]:
-    """The posting (issuance → the resident), its two entries, the balance, the award row and
-    its audit row, in one statement. Returns the award's and the posting's ids."""
+    """A posting of two entries (``debit`` −points, ``credit`` +points), the resident
+    account's balance moved by its entry, the business row that names the posting (an
+    award, an order) and that row's audit row, in one statement. Returns the row's and the
+    posting's ids."""
+    if resident not in (debit, credit):
+        raise ValueError("one side of the posting is the resident's account")
     params = {
         **_params(posting, "p_"),
-        **_params(award, "aw_", skip=["posting_id"]),
+        **_params(row, "r_", skip=["posting_id"]),
         **audit_params(audit),
-        "from": issuance_id,
-        "to": account_id,
-        "points": award.points,
+        "debit": debit,
+        "credit": credit,
+        "points": points,
+        "delta": points if resident == credit else -points,
+        "resident": resident,
     }
     with cursor() as cur:
-        cur.execute(_award_statement(), params, prepare=True)
-        row = cur.fetchone()
-    if row is None:
-        raise RuntimeError("the award statement wrote nothing")
-    return row[0], row[1]
+        cur.execute(_posted_statement(type(row)), params, prepare=True)
+        written = cur.fetchone()
+    if written is None:
+        raise RuntimeError("the posting statement wrote nothing")
+    return written[0], written[1]
 
 
 # --- a batch ---------------------------------------------------------------------------------

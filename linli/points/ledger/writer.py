@@ -15,11 +15,11 @@ with the accounts locked (``hold``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import F
 
 from linli.audit.services import audit_record, audit_values
@@ -28,7 +28,7 @@ from linli.people.models import Resident
 
 from ..choices import AccountKind, AwardStatus, PostingKind
 from ..locks import lock_resident_account, lock_resident_accounts, system_account
-from ..models import Account, Award, Entry, Posting
+from ..models import Account, Award, Entry, Order, Posting
 from . import statements
 from .postings import Line, new_posting, save_posting
 
@@ -104,7 +104,19 @@ def _record(audit: Audit, target: models.Model) -> None:
     )
 
 
-def _saved(instance: Award, pk: int) -> None:
+def _values(audit: Audit, target: models.Model) -> dict[str, Any]:
+    """The audit row for a statement that writes ``target`` (its id is the statement's)."""
+    return audit_values(
+        actor=audit.actor,
+        action=audit.action,
+        target_type=target._meta.label_lower,
+        target_id="",
+        place_id=audit.place_id,
+        data=audit.data,
+    )
+
+
+def _saved(instance: models.Model, pk: int) -> None:
     instance.pk = pk
     instance._state.adding = False
     instance._state.db = "default"
@@ -139,20 +151,14 @@ def write_award(
         raise ValueError("a posted award needs the resident's locked account")
     posting = award_posting(award, actor, posting_key)
     if statements.available() and not award.evidence_file:
-        values = audit_values(
-            actor=audit.actor,
-            action=audit.action,
-            target_type=Award._meta.label_lower,
-            target_id="",
-            place_id=audit.place_id,
-            data=audit.data,
-        )
-        award_id, posting_id = statements.write_award(
-            award=award,
+        award_id, posting_id = statements.write_posted(
+            award,
             posting=posting,
-            issuance_id=held.system.pk,
-            account_id=held.account.pk,
-            audit=values,
+            debit=held.system.pk,
+            credit=held.account.pk,
+            points=award.points,
+            resident=held.account.pk,
+            audit=_values(audit, award),
         )
         _saved(award, award_id)
         award.posting_id = posting_id
@@ -262,3 +268,79 @@ def write_expiry(
         memo=memo,
     )
     return save_posting(posting, [Line(account, -amount), Line(sink, amount)])
+
+
+# --- orders ----------------------------------------------------------------------------------
+
+
+def write_order(
+    order: Order,
+    *,
+    held: Held,
+    actor: Actor | None,
+    posting_key: str,
+    memo: str,
+    audit: Audit,
+    new_voucher: Callable[[], str] | None = None,
+) -> Order:
+    """Write a new order with its posting (the resident → the community's redemption account,
+    ``held``: the resident's locked account, its balance already checked) and its audit row.
+    The reward's stock is the shop's. ``new_voucher`` draws another voucher code if the one
+    drawn is taken (the ORM path retries; on the statement path a clash fails the
+    transaction, once in 25⁸)."""
+    posting = new_posting(
+        community_id=order.community_id,
+        kind=PostingKind.REDEMPTION,
+        occurred_at=order.placed_at,
+        idempotency_key=posting_key,
+        created_by=actor,
+        memo=memo,
+    )
+    if statements.available():
+        order_id, posting_id = statements.write_posted(
+            order,
+            posting=posting,
+            debit=held.account.pk,
+            credit=held.system.pk,
+            points=order.points,
+            resident=held.account.pk,
+            audit=_values(audit, order),
+        )
+        _saved(order, order_id)
+        order.posting_id = posting_id
+        held.account.balance -= order.points
+        return order
+    lines = [Line(held.account, -order.points), Line(held.system, order.points)]
+    order.posting = save_posting(posting, lines)
+    for attempt in range(5):
+        try:
+            with transaction.atomic():
+                order.save(force_insert=True)
+            break
+        except IntegrityError:
+            if new_voucher is None or order.voucher_code is None or attempt == 4:
+                raise
+            if Order.objects.filter(idempotency_key=order.idempotency_key).exists():
+                raise
+            order.pk = None
+            order.voucher_code = new_voucher()
+    _record(audit, order)
+    return order
+
+
+def write_refund(
+    order: Order, *, held: Held, actor: Actor | None, memo: str, now: dt.datetime
+) -> Posting:
+    """Give an order's points back (the order locked): a REFUND posting that names the
+    order's posting. Closing the order, the stock and the audit row are the shop's."""
+    posting = new_posting(
+        community_id=order.community_id,
+        kind=PostingKind.REFUND,
+        occurred_at=now,
+        idempotency_key=f"refund:{order.posting_id}",
+        created_by=actor,
+        memo=memo,
+        reverses=Posting(pk=order.posting_id),
+    )
+    lines = [Line(held.system, -order.points), Line(held.account, order.points)]
+    return save_posting(posting, lines)

@@ -2,7 +2,8 @@
 
 Every write here: checks policy, then in one durable transaction locks the resident
 account(s) (creating them if needed), re-checks idempotency, source uniqueness and caps
-*after* taking the lock, writes the award, its posting and entries, and an audit row.
+(``ledger.caps``) *after* taking the lock, and has the ledger writer (``linli.points.ledger``)
+write the award, its posting and entries, and its audit row.
 """
 
 from __future__ import annotations
@@ -208,10 +209,13 @@ def points_award(
 
     def replay_or(refusal: DomainError) -> Award:
         """A replay of an earlier request returns its first result, even if (say) the rule
-        has ended or the cap is reached since; anything else is refused as checked."""
+        has ended or the cap is reached since; a source already paid says so; anything else
+        is refused as checked."""
         existing = Award.objects.filter(idempotency_key=key).first()
         if existing is not None:
             return _replay(existing, request_hash)
+        if source_key and Award.objects.filter(source_key=source_key).exists():
+            raise _paid(resident.name) from refusal
         raise refusal
 
     stored: list[str] = []

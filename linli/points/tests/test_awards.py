@@ -465,17 +465,17 @@ def test_a_crash_mid_posting_leaves_nothing(secretary, dzj, suggestion_rule, mon
     transaction rolls back whole. (test_kill.py does it with a real SIGKILL.)"""
     from linli.points.ledger import statements, writer
 
-    real_insert = statements.write_award
+    real_insert = statements.write_posted
 
-    def dying_insert(**kwargs):
-        real_insert(**kwargs)
+    def dying_insert(*args, **kwargs):
+        real_insert(*args, **kwargs)
         raise SystemExit("killed")
 
     def dying_audit(*args, **kwargs):
         raise SystemExit("killed")
 
     before = snapshot()
-    monkeypatch.setattr(statements, "write_award", dying_insert)
+    monkeypatch.setattr(statements, "write_posted", dying_insert)
     monkeypatch.setattr(writer, "audit_record", dying_audit)
     with pytest.raises(SystemExit):
         points_award(

@@ -35,14 +35,14 @@ CHILD = textwrap.dedent(
         print("ENTRIES-WRITTEN", flush=True)
         time.sleep(60)  # killed here, inside the transaction
 
-    real_insert = statements.write_award
+    real_insert = statements.write_posted
 
-    def slow_insert(**kwargs):
-        result = real_insert(**kwargs)
+    def slow_insert(*args, **kwargs):
+        result = real_insert(*args, **kwargs)
         stall()
         return result
 
-    statements.write_award = slow_insert  # PostgreSQL's path
+    statements.write_posted = slow_insert  # PostgreSQL's path
     writer.audit_record = lambda *a, **k: stall()  # the ORM path
     points_award(
         actor=User.objects.get(pk=int(sys.argv[1])),
