@@ -15,10 +15,13 @@ Figures, each next to a floor measured in the same run:
   transaction in raw SQL through psycopg — lock the account, sum the resident's points under
   the rule for the cap windows, insert the posting, its two entries, move the balance,
   insert the award row and its audit row (every award must check its caps and be audited).
-  Goal: ≥ 0.5x the floor's rate. The bare floor (no cap sums, no audit row) is printed too.
+  Goal: ≥ 0.5x the floor's rate. The bare floor (no cap sums, no audit row) is printed too,
+  and ``award_service_orm_{1,8}w``: the same service on the ledger writer's ORM path (its
+  PostgreSQL statements switched off, as on SQLite), which decides whether the statement
+  path is worth keeping (docs/points.md).
 - ``award_batch_1000``: ``points_award_batch`` of one rule to 1,000 residents (2,000
   entries), median of 5. Floor: the same rows in raw SQL in one transaction. Goal:
-  ≥ 20,000 entries/s.
+  ≥ 20,000 entries/s. ``award_batch_orm_1000``: the same on the ORM path, interleaved.
 - ``points_verify_1m``: ``ledger_verify()`` and ``manage.py points verify`` (a subprocess,
   Django start-up included) over 1,000,000 entries; they must report no drift. Floor: the
   bare ``SELECT account_id, SUM(amount) FROM points_entry GROUP BY account_id``. Goal: < 10 s.
