@@ -23,6 +23,7 @@ from linli.demo.points_plan import plan_points
 from linli.demo.ratings import load_ratings
 from linli.demo.tests.test_demo import HepingDemoChecks
 from linli.demo.tests.test_demo_cycle import CycleDemoChecks
+from linli.demo.tests.test_demo_findability import FindabilityDemoChecks
 from linli.demo.tests.test_demo_meetings import MeetingsDemoChecks
 from linli.demo.tests.test_demo_points import PointsDemoChecks
 from linli.demo.tests.test_demo_ratings import RatingsDemoChecks
@@ -38,6 +39,7 @@ class HepingLoadersTests(
     MeetingsDemoChecks,
     RatingsDemoChecks,
     ActivitiesDemoChecks,
+    FindabilityDemoChecks,
     TestCase,
 ):
     @classmethod

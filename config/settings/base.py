@@ -5,6 +5,10 @@ Every value that differs between a laptop and a deployment comes from the enviro
 - ``LINLI_DEBUG`` (default off), ``LINLI_SECRET_KEY`` (required when DEBUG is off),
   ``LINLI_ALLOWED_HOSTS`` (comma separated), ``LINLI_CSRF_TRUSTED_ORIGINS``.
 - ``DATABASE_URL`` (default: SQLite under ``var/``). PostgreSQL is the system of record.
+- ``LINLI_DEMO`` (default off): the server runs the demo (``make demo``): DEBUG stays off, so
+  visitors meet Linli's own 403/404/500 pages, but the development key, localhost hosts, plain
+  HTTP and static files from the source tree are used as with ``LINLI_DEBUG``; the landing
+  page lists the demo's sign-ins when the database holds the demo.
 - ``LINLI_SECURE`` (default: on when DEBUG is off): HTTPS-only cookies, HSTS, SSL redirect.
 - ``LINLI_EMAIL_HOST`` and the other ``LINLI_EMAIL_*``, ``LINLI_BASE_URL``: mail for the
   daily digest (docs/operations.md).
@@ -21,6 +25,14 @@ Every value that differs between a laptop and a deployment comes from the enviro
   passwords on every number).
 - ``LINLI_MAP_TILE_URL``: the map's tiles; its host is allowed in the Content-Security-Policy
   (``{s}`` in the first label of the host becomes ``*``).
+- ``LINLI_REPLICA_URL``: a streaming replica for boards, public lists, exports and statistics
+  (linli.core.dbrouting); ``LINLI_REPLICA_STICKY_SECONDS`` (10): after a write a browser reads
+  from the primary this long.
+- ``LINLI_LOG_FORMAT`` (``json`` unless DEBUG, else ``text``), ``LINLI_LOG_LEVEL`` (INFO).
+- ``LINLI_METRICS_ALLOW`` (loopback), ``LINLI_METRICS_TOKEN``: who may read ``/metrics``.
+- ``LINLI_SENTRY_DSN`` (off when empty), ``LINLI_SENTRY_ENVIRONMENT``,
+  ``LINLI_SENTRY_TRACES`` (0.0): error reporting.
+- docs/deployment.md lists them all for an operator.
 """
 
 from __future__ import annotations
@@ -33,6 +45,7 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
+from .observability import init_sentry, logging_config
 from .security import proxy_settings, tile_source
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -51,14 +64,16 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("LINLI_DEBUG", False)
+LINLI_DEMO = env_bool("LINLI_DEMO", False)
+_DEV = DEBUG or LINLI_DEMO  # a developer's machine: the debugger, or the demo's server
 _DEV_KEY = "linli-insecure-development-key-do-not-use-in-production-0123456789"
-SECRET_KEY = os.environ.get("LINLI_SECRET_KEY") or (_DEV_KEY if DEBUG else "")
+SECRET_KEY = os.environ.get("LINLI_SECRET_KEY") or (_DEV_KEY if _DEV else "")
 if not SECRET_KEY:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured("LINLI_SECRET_KEY must be set when LINLI_DEBUG is off.")
 
-ALLOWED_HOSTS = env_list("LINLI_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
+ALLOWED_HOSTS = env_list("LINLI_ALLOWED_HOSTS", "127.0.0.1,localhost" if _DEV else "")
 CSRF_TRUSTED_ORIGINS = env_list("LINLI_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -83,9 +98,16 @@ INSTALLED_APPS = [
     "linli.activities",
     "linli.web",
     "linli.demo",
+    "linli.ops",
+    "django_tasks",
+    "django_tasks_db",
+    "django_prometheus",
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # The request's id, the user's id and timings on every log line (one line per request).
+    "linli.web.common.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "linli.web.common.middleware.PermissionsPolicyMiddleware",
@@ -97,9 +119,12 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Boards, public lists, exports and statistics read from the replica (linli.core.dbrouting).
+    "linli.web.common.replica.ReplicaMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # The one door: the domain's NotFound is a 404 page, its Forbidden a 403 page.
     "linli.web.common.door.DomainErrorMiddleware",
     # Last, so that it sees a view's exception first: see its docstring.
@@ -144,6 +169,40 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# Behind PgBouncer in transaction pooling (LINLI_PGBOUNCER=1) a server-side cursor cannot
+# outlive its transaction. (Django binds parameters client-side with psycopg 3, so no
+# prepared statements are involved.)
+if env_bool("LINLI_PGBOUNCER", False):
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+
+# A streaming replica (read-only): see linli.core.dbrouting for what reads from it.
+if os.environ.get("LINLI_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["LINLI_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("LINLI_DB_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+    )
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = 2
+DATABASE_ROUTERS = ["linli.core.dbrouting.ReplicaRouter"]
+LINLI_REPLICA_STICKY_SECONDS = int(os.environ.get("LINLI_REPLICA_STICKY_SECONDS", "10"))
+LINLI_REPLICA_RETRY_SECONDS = float(os.environ.get("LINLI_REPLICA_RETRY_SECONDS", "5"))
+# The pages that may be a few seconds behind (GET only, and not right after the person wrote).
+LINLI_REPLICA_VIEWS = [
+    "web:board",
+    "web:publication_index",
+    "web:publication_public",
+    "web:publication_pdf",
+    "web:publication_xlsx",
+    "web:points_stats",
+    "web:points_stats_public",
+    "web:resident_export",
+    "web:volunteer_export",
+    "web:shop_thanks",
+]
+
+# The task queue: django-tasks with its database backend (the primary); `linli worker` runs it.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -226,7 +285,7 @@ LINLI_UPLOAD_MAX_BYTES = {
 }
 LINLI_IMAGE_MAX_PIXELS = int(os.environ.get("LINLI_IMAGE_MAX_PIXELS", "60000000"))
 LINLI_IMAGE_MAX_SIDE = int(os.environ.get("LINLI_IMAGE_MAX_SIDE", "2048"))
-WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_USE_FINDERS = _DEV
 
 # Uploads: an import sheet is at most 10 MB and 20,000 rows.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
@@ -234,8 +293,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 LINLI_IMPORT_MAX_BYTES = 10 * 1024 * 1024
 LINLI_IMPORT_MAX_ROWS = int(os.environ.get("LINLI_IMPORT_MAX_ROWS", "20000"))
 
-# Security: on by default whenever DEBUG is off.
-SECURE = env_bool("LINLI_SECURE", not DEBUG)
+# Security: on by default whenever DEBUG is off (and not serving the demo).
+SECURE = env_bool("LINLI_SECURE", not _DEV)
 SESSION_COOKIE_SECURE = SECURE
 CSRF_COOKIE_SECURE = SECURE
 SECURE_SSL_REDIRECT = SECURE and env_bool("LINLI_SSL_REDIRECT", True)
@@ -259,13 +318,25 @@ AXES_IPWARE_PROXY_COUNT = _proxies["AXES_IPWARE_PROXY_COUNT"]
 AXES_IPWARE_PROXY_ORDER = "left-most"
 IPWARE_STRICT = False
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LINLI_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
-}
+LOGGING = logging_config(
+    level=os.environ.get("LINLI_LOG_LEVEL", "INFO"),
+    json_logs=os.environ.get("LINLI_LOG_FORMAT", "text" if DEBUG else "json") == "json",
+)
+
+# /metrics (django-prometheus): the loopback, a bearer token, or a superuser
+# (linli.web.common.metrics); nginx does not pass it through from outside (deploy/nginx).
+LINLI_METRICS_ALLOW = env_list("LINLI_METRICS_ALLOW", "127.0.0.1/32,::1/128")
+LINLI_METRICS_TOKEN = os.environ.get("LINLI_METRICS_TOKEN", "")
+PROMETHEUS_EXPORT_MIGRATIONS = False
+
+# Error reporting: sentry-sdk when a DSN is set; off by default. Reports carry no cookies,
+# form data, query strings, nor any user detail but the id.
+LINLI_SENTRY = init_sentry(
+    os.environ.get("LINLI_SENTRY_DSN", ""),
+    environment=os.environ.get("LINLI_SENTRY_ENVIRONMENT", "production"),
+    release=os.environ.get("LINLI_RELEASE", "linli@0.1.0"),
+    traces_sample_rate=float(os.environ.get("LINLI_SENTRY_TRACES", "0")),
+)
 
 LINLI_SITE_NAME = _("邻里")
 

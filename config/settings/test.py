@@ -6,7 +6,7 @@ os.environ.setdefault("LINLI_SECRET_KEY", "linli-test-key-" + "x" * 50)
 os.environ.setdefault("LINLI_SECURE", "0")
 
 from .base import *  # noqa: F403
-from .base import DATABASES, PASSWORD_HASHERS
+from .base import DATABASES, LOGGING, PASSWORD_HASHERS
 
 ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = [
@@ -22,6 +22,10 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     # never sets this (and its application role may not TRUNCATE at all: docs/operations.md).
     options = DATABASES["default"].setdefault("OPTIONS", {})
     options["options"] = (options.get("options", "") + " -c linli.allow_truncate=on").strip()
+# The replica alias in the tests is the primary itself (a TEST MIRROR): routing is exercised
+# against one database; scripts/prod-local.sh tests a real streaming replica.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+LOGGING["root"]["level"] = "WARNING"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

@@ -13,10 +13,11 @@ at its time: the plan spends only what the resident had earned before the window
 (``linli.demo.points_plan`` plans the 2022 earning, 代正菊's included: she redeemed 口罩、抽纸、水杯
 and still holds 170 before the seed's evening).
 
-The 2022 Q4 list is the one a visitor sees at work: it is published eight days before the
-first load and finalised an hour before it, so its window is open for the next
-``redemption_days`` after ``make demo``, with goods waiting to be handed over and service
-vouchers waiting for their sponsors. Its dates are fixed by the first load.
+The 2022 Q4 list is the one a visitor sees at work: published in January 2023 like the
+others (its 公示期 is its own, after its quarter), it is finalised an hour before the first
+load, so its window is open for the next ``redemption_days`` after ``make demo``, with goods
+waiting to be handed over and service vouchers waiting for their sponsors. Its finalisation
+is fixed by the first load.
 
 Like the rest of the demo, everything is planned first in pure Python (``plan_cycle``, a
 fixed seed), then loaded through the services, looked up by natural keys (sponsor and
@@ -199,16 +200,21 @@ Q4_PLEDGES_DELIVERED = _at(dt.date(2023, 1, 5), 15)
 CURRENT_ORDERS = 10  # in the window open at load time
 
 
+Q4_CREATED = _at(dt.date(2023, 1, 4), 9)
+Q4_PUBLISHED = _at(dt.date(2023, 1, 6), 9, 30)
+
+
 def current_dates(now: dt.datetime, publication_days: int) -> ListDates:
-    """The 2022 Q4 list's dates for a first load at ``now``: published publication_days + 1
-    days ago, finalised an hour ago, so its window is open now."""
-    published = now - dt.timedelta(days=publication_days + 1)
+    """The 2022 Q4 list's dates for a first load at ``now``: created and published at its own
+    time, a few days after its quarter ended (its 公示期 is in January 2023, like the other
+    lists' after theirs, never at the load's date), finalised an hour ago, so its window is
+    open now; the pledges that stock the window handed over publication_days + 1 days ago."""
     return ListDates(
         4,
-        published - dt.timedelta(hours=1),
-        published,
+        Q4_CREATED,
+        Q4_PUBLISHED,
         now - dt.timedelta(hours=1),
-        published,
+        now - dt.timedelta(days=publication_days + 1),
     )
 
 

@@ -6,3 +6,10 @@ class MattersConfig(AppConfig):
     name = "linli.matters"
     label = "matters"
     verbose_name = _("议事")
+
+    def ready(self) -> None:
+        from linli.notifications.texts import install
+
+        from .texts import NOTICES
+
+        install(NOTICES)

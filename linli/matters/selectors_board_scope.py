@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from linli.core.actors import Actor, is_system
 from linli.core.errors import NotFound
+from linli.core.texts import list_separator
 from linli.people.models import Department
 from linli.places.choices import KIND_ORDER, PlaceKind
 from linli.places.models import Place
@@ -71,8 +72,8 @@ class BoardScope:
     def whole_title(self) -> str:
         """The board's name without the place filter: the area's places or departments."""
         if self.kind == DEPARTMENT:
-            return "、".join(str(d) for d in self.departments)
-        return "、".join(p.name for p in self.roots)
+            return list_separator().join(str(d) for d in self.departments)
+        return list_separator().join(p.name for p in self.roots)
 
     @property
     def spans_communities(self) -> bool:

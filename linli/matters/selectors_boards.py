@@ -78,6 +78,7 @@ from django.utils.translation import gettext as _
 
 from linli.core.actors import Actor
 from linli.core.quarters import CHINA, start_of_day
+from linli.core.texts import list_separator
 from linli.core.workdays import WorkdayCalendar, workdays_between
 from linli.people.models import Department
 from linli.places.choices import PlaceKind
@@ -284,7 +285,7 @@ class BoardFigures:
         return _(
             "%(years)s 年的法定节假日安排尚未收录进日历数据，这些年份的工作日按周末加"
             "管理员录入的节假日和调休计算，可能不准确。"
-        ) % {"years": "、".join(str(y) for y in self.uncovered_years)}
+        ) % {"years": list_separator().join(str(y) for y in self.uncovered_years)}
 
 
 def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:

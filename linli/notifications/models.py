@@ -12,12 +12,18 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .texts import notice_text
+
 
 class Notification(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
     kind = models.CharField(_("类型"), max_length=32)
+    # The kind's parameters (``texts.NOTICES`` renders the sentence in the reader's language
+    # when read); ``text`` keeps the sentence in the site's language, for the admin and for
+    # legacy rows (kind ``legacy``), which are shown as stored.
+    params = models.JSONField(default=dict, blank=True)
     text = models.CharField(_("内容"), max_length=300)
     url = models.CharField(max_length=200, blank=True)
     key = models.CharField(max_length=120, blank=True)
@@ -41,3 +47,8 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.text}"
+
+    @property
+    def message(self) -> str:
+        """The sentence in the active language (the reader's)."""
+        return notice_text(self)

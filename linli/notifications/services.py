@@ -3,17 +3,18 @@ transaction, so a step and its notices commit together), ``notifications_mark_re
 ``notifications_set_email`` (one's address for the digest) and
 ``notifications_send_digest`` (the daily e-mail).
 
-Language: a notice is read by its recipient, not by whoever acted, so pass ``text`` as a
-callable (``lambda: _("…") % {...}``): ``notify`` evaluates it once per language among the
-recipients (``User.language``, else the site's default, Chinese). A plain string is stored as
-it is for everyone.
+Language: a notice is read by its recipient, not by whoever acted, so it is stored as a kind
+and its parameters (``texts.NOTICES``, filled by each app's ``texts.py``) and rendered in
+the reader's language when read (``Notification.message``). ``text`` keeps the sentence in the
+site's language for the admin. A kind without a template needs a plain ``text``, shown to
+everyone as it is (tests, and rows from before kinds existed).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -27,13 +28,14 @@ from django.utils.translation import gettext as _
 from linli.audit.services import audit_record
 from linli.core.actors import Actor
 from linli.core.errors import NotFound, ValidationFailed
+from linli.core.texts import jsonable
 from linli.people.models import User
 
 from .models import Notification
+from .texts import NOTICES
 
 logger = logging.getLogger(__name__)
 
-Text = str | Callable[[], str]
 MAX_TEXT = 300
 MAX_URL = 200
 MAX_KEY = 120
@@ -52,35 +54,34 @@ def _language(code: str) -> str:
     return code or settings.LANGUAGE_CODE
 
 
-def _texts(text: Text, ids: list[int]) -> dict[int, str]:
-    """The text for each recipient, in their language when ``text`` is a callable."""
-    if not callable(text):
-        return dict.fromkeys(ids, str(text))
-    langs = dict(User.objects.filter(pk__in=ids).values_list("pk", "language"))
-    by_lang: dict[str, str] = {}
-    out: dict[int, str] = {}
-    for pk in ids:
-        lang = _language(langs.get(pk, ""))
-        if lang not in by_lang:
-            with translation.override(lang):
-                by_lang[lang] = str(text())
-        out[pk] = by_lang[lang]
-    return out
+def _stored_text(kind: str, params: dict[str, Any], text: str) -> str:
+    """The sentence kept with the row (the site's language), checking the kind is known."""
+    if kind in NOTICES:
+        with translation.override(settings.LANGUAGE_CODE):
+            rendered = NOTICES.render(kind, params)
+        if rendered is None:
+            raise ValueError(f"notice {kind!r}: parameters {sorted(params)} do not fit")
+        return rendered
+    if not text or not isinstance(text, str):
+        raise ValueError(f"notice {kind!r} has no template: register it in the app's texts.py")
+    return text
 
 
 def notify(
     users: Iterable[Any],
     *,
     kind: str,
-    text: Text,
+    params: Mapping[str, Any] | None = None,
+    text: str = "",
     url: str = "",
     key: str = "",
     exclude: Any = None,
     when: dt.datetime | None = None,
 ) -> int:
     """Tell ``users`` (users or user ids; duplicates and ``exclude`` — usually the actor, or
-    several of them as a list — dropped) about something. With ``key`` a second call for the
-    same user stores nothing. Returns how many notifications were stored."""
+    several of them as a list — dropped) about something: a notice of ``kind`` with
+    ``params`` (dates become ISO strings; enumerations are passed as codes). With ``key`` a
+    second call for the same user stores nothing. Returns how many notifications were stored."""
     excluded = exclude if isinstance(exclude, list | tuple | set | frozenset) else [exclude]
     skip = {getattr(e, "pk", e) for e in excluded if e is not None}
     ids = [pk for pk in _user_ids(users) if pk not in skip]
@@ -95,13 +96,15 @@ def notify(
         ids = [pk for pk in ids if pk not in existing]
         if not ids:
             return 0
+    values = {k: jsonable(v) for k, v in (params or {}).items()}
+    stored = _stored_text(kind, values, text)[:MAX_TEXT]
     now = when or timezone.now()
-    texts = _texts(text, ids)
     rows = [
         Notification(
             user_id=pk,
             kind=kind[:32],
-            text=texts[pk][:MAX_TEXT],
+            params=values,
+            text=stored,
             url=url[:MAX_URL],
             key=key[:MAX_KEY],
             created_at=now,
@@ -166,7 +169,7 @@ def notifications_set_email(*, actor: Actor, email: str) -> User:
 def _digest_body(user: User, items: list[Notification], base_url: str) -> tuple[str, str]:
     with translation.override(_language(user.language)):
         subject = _("邻里：您有 %(n)s 条新提醒") % {"n": len(items)}
-        lines = [f"· {n.text}" + (f"\n  {base_url}{n.url}" if n.url else "") for n in items]
+        lines = [f"· {n.message}" + (f"\n  {base_url}{n.url}" if n.url else "") for n in items]
         body = "\n".join(
             [
                 _("%(name)s，您好：") % {"name": user.name or user.phone},

@@ -3,7 +3,7 @@ for everything below it; outside one's places is NotFound."""
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final, Literal
 
 from django.db.models import Q
 
@@ -11,6 +11,11 @@ from linli.core.actors import Actor
 from linli.people import policies as people_policies
 from linli.people.choices import Role
 from linli.places.models import Place
+
+from .choices import Awarders
+
+if TYPE_CHECKING:
+    from .models import Rule
 
 STAFF = frozenset({Role.COMMUNITY_STAFF, Role.COMMUNITY_SECRETARY, Role.OPERATOR})
 
@@ -72,6 +77,24 @@ def award_mode(actor: Actor | None, where: Place | Literal["anywhere"]) -> str |
         if allowed:
             return action
     return None
+
+
+def rules_usable_q(mode: str | None) -> Q:
+    """Filter for the rules one may use in ``mode`` (``award_mode``'s answer): staff award by
+    any rule; a building leader proposes only by a rule open to leaders; no mode, none. The
+    award page's rule menu and ``points_award`` both ask this."""
+    if mode == PointsAction.AWARD:
+        return Q()
+    if mode == PointsAction.PROPOSE:
+        return Q(awarders=Awarders.STAFF_AND_LEADERS)
+    return Q(pk__in=[])
+
+
+def rule_usable(mode: str | None, rule: Rule) -> bool:
+    """``rules_usable_q`` for one rule in hand."""
+    if mode == PointsAction.AWARD:
+        return True
+    return mode == PointsAction.PROPOSE and rule.awarders == Awarders.STAFF_AND_LEADERS
 
 
 def places_for(actor: Actor | None, action: str) -> list[Place]:

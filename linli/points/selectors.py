@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, Sum, Window
+from django.db.models.expressions import RowRange
 from django.utils.translation import gettext as _
 
 from linli.core.actors import Actor
@@ -26,9 +27,17 @@ def resident_balance(resident: Resident) -> int:
 
 def resident_entries(resident: Resident) -> QuerySet[Entry]:
     """A resident's history: each entry with its posting, the award behind it (rule, evidence,
-    who awarded) and, for reversals, the posting reversed."""
+    who awarded) and, for reversals, the posting reversed; and ``balance_after``, her balance
+    once the entry counted, summed by the database over her ledger in the order the entries
+    happened (a window over all her rows, computed before the page is cut out of them)."""
+    in_order = [F("posting__occurred_at").asc(), F("id").asc()]
     return (
         Entry.objects.filter(account__resident=resident)
+        .annotate(
+            balance_after=Window(
+                Sum("amount"), order_by=in_order, frame=RowRange(start=None, end=0)
+            )
+        )
         .select_related(
             "posting",
             "posting__created_by",
@@ -59,6 +68,32 @@ def rules_for_community(community: Place, *, on: dt.date | None = None) -> Query
     if on is not None:
         qs = qs.filter(active_from__lte=on).exclude(active_until__lt=on)
     return qs.order_by("category", "key", "-active_from")
+
+
+def rules_usable(
+    community: Place, mode: str | None, *, on: dt.date | None = None
+) -> QuerySet[Rule]:
+    """The rules in force that one may award (or propose) by in ``mode``: the award page's
+    menu, so a building leader is never offered a rule only staff may use."""
+    return rules_for_community(community, on=on).filter(policies.rules_usable_q(mode))
+
+
+def award_key_used(key: str) -> bool:
+    """Whether an award was already made with this form's key (a repeated post replays it)."""
+    return bool(key) and Award.objects.filter(idempotency_key=key).exists()
+
+
+def recent_award_by(actor: Actor | None, resident: Resident, *, since: dt.datetime) -> Award | None:
+    """The latest award ``actor`` gave or proposed to ``resident`` since ``since``: the award
+    page asks before a second one in a few minutes (a form posted again after going back)."""
+    pk = getattr(actor, "pk", None) or 0
+    return (
+        Award.objects.filter(resident=resident, created_at__gte=since)
+        .filter(Q(awarded_by_id=pk) | Q(proposed_by_id=pk))
+        .select_related("rule")
+        .order_by("-created_at", "-id")
+        .first()
+    )
 
 
 def proposals_for_actor(actor: Actor | None) -> QuerySet[Award]:

@@ -1,4 +1,4 @@
-"""The pages as a resident or a secretary sees them on a phone: sign-in, language, 长辈模式,
+"""The pages as a resident or a secretary sees them on a phone: sign-in, language, 长辈版,
 the resident list with pinyin search, and the outsider's 404. Screenshots are artefacts."""
 
 from __future__ import annotations
@@ -35,6 +35,10 @@ def neighbours(tree: PlaceTree, secretary: Any, leader: Any, resident_user: Any)
 
 def test_sign_in_wrong_password_and_sign_out(page: Page, shot: Any, leader: Any) -> None:
     page.goto("/")
+    expect(page.get_by_test_id("landing")).to_be_visible()  # a visitor: the landing page
+    assert no_horizontal_overflow(page)
+    shot(page, "landing-zh")
+    page.get_by_role("link", name="登录").first.click()
     expect(page).to_have_url(re.compile(r"/login/"))
     shot(page, "login-zh")
 
@@ -55,7 +59,7 @@ def test_sign_in_wrong_password_and_sign_out(page: Page, shot: Any, leader: Any)
     page.get_by_role("button", name="退出").click()
     expect(page).to_have_url(re.compile(r"/login/"))
     page.goto("/")
-    expect(page).to_have_url(re.compile(r"/login/\?next=/"))
+    expect(page.get_by_test_id("landing")).to_be_visible()
 
 
 def test_switch_language_to_english_and_back(

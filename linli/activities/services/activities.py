@@ -510,8 +510,7 @@ def activity_cancel(
         notify(
             users,
             kind="activity.cancelled",
-            text=_("活动“%(title)s”（%(when)s）已取消：%(reason)s")
-            % {
+            params={
                 "title": locked.title,
                 "when": timezone.localtime(locked.starts_at).strftime("%m-%d %H:%M"),
                 "reason": reason,

@@ -32,6 +32,11 @@ def _time(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%H:%M")
 
 
+def _moment(moment: dt.datetime) -> str:
+    """The date and time (a refusal that says "not yet" says when)."""
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+
+
 def _scanner(
     actor: Actor, activity: Activity, direction: str, token: str, when: dt.datetime
 ) -> Resident:
@@ -141,8 +146,8 @@ def _refuse(
         opens = activity.starts_at - dt.timedelta(minutes=share.signin_open_minutes)
         if when < opens:
             raise Conflict(
-                _("还没到签到时间：活动 %(start)s 开始，可提前 %(n)d 分钟签到")
-                % {"start": _time(activity.starts_at), "n": share.signin_open_minutes}
+                _("还没到签到时间：%(opens)s 起可以签到（活动 %(start)s 开始）")
+                % {"opens": _moment(opens), "start": _moment(activity.starts_at)}
             )
         if when > activity.ends_at:
             raise Conflict(

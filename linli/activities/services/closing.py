@@ -39,6 +39,7 @@ from linli.audit.services import audit_record
 from linli.core.actors import SYSTEM, Actor
 from linli.core.errors import Conflict, NotFound
 from linli.core.quarters import local_date
+from linli.core.texts import list_separator
 from linli.notifications.services import notify
 from linli.points.ledger import cap_usage
 from linli.points.models import Award, Rule
@@ -225,7 +226,7 @@ def activity_close(
                 .order_by("signed_in_at", "pk")
             )
             if still_in:
-                names = "、".join(a.resident.name for a in still_in[:5])
+                names = list_separator().join(a.resident.name for a in still_in[:5])
                 raise Conflict(
                     _(
                         "还有 %(n)d 人没有签退（%(names)s）。请先为他们签退"
@@ -373,8 +374,7 @@ def _award(activity: Activity, actor: Actor, result: CloseResult, now: dt.dateti
         notify(
             users,
             kind="activity.points",
-            text=_("参加“%(title)s”，积分 +%(points)d 已入账")
-            % {"title": activity.title, "points": pts},
+            params={"title": activity.title, "points": pts},
             url="/volunteer/",
             key=f"activity-points:{activity.pk}",
             when=now,

@@ -127,8 +127,7 @@ def _hours_add(
             notify(
                 [resident.user_id],
                 kind="activity.hours_added",
-                text=_("社区为您补录了志愿服务时长 %(hours)s 小时（%(title)s）")
-                % {"hours": format_hours(half), "title": title},
+                params={"hours": format_hours(half), "title": title},
                 url="/volunteer/",
                 exclude=actor,
                 when=now,
@@ -244,15 +243,10 @@ def correction_settle(
         row.settled_at = now
         row.save(update_fields=["status", "answer", "settled_by", "settled_at"])
         if resident.user_id:
-            text = (
-                _("您的时长更正申请已处理：更正 %(hours)s 小时") % {"hours": format_hours(half)}
-                if accept
-                else _("您的时长更正申请不予更正：%(answer)s") % {"answer": answer}
-            )
             notify(
                 [resident.user_id],
-                kind="activity.correction",
-                text=text,
+                kind="activity.correction" if accept else "activity.correction_rejected",
+                params={"hours": format_hours(half)} if accept else {"answer": answer},
                 url="/volunteer/",
                 exclude=actor,
                 when=now,

@@ -100,8 +100,7 @@ def signup_create(
             notify(
                 [locked.organiser_id],
                 kind="activity.signup_pending",
-                text=_("%(name)s 报名了“%(title)s”（%(when)s），等待您审核")
-                % {"name": resident.name, "title": locked.title, "when": _when(locked)},
+                params={"name": resident.name, "title": locked.title, "when": _when(locked)},
                 url=f"/activities/{locked.pk}/organise/",
                 exclude=actor,
                 when=now,
@@ -131,15 +130,12 @@ def _promote(activity: Activity, actor: Actor, now: dt.datetime) -> list[Signup]
         s.save(update_fields=["status"])
         promoted.append(s)
         if s.resident.user_id:
-            text = (
-                _("“%(title)s”（%(when)s）有空位了，您已从候补转为正式报名")
-                if s.status == SignupStatus.CONFIRMED
-                else _("“%(title)s”（%(when)s）有空位了，您的报名已转为待审核")
-            ) % {"title": activity.title, "when": _when(activity)}
             notify(
                 [s.resident.user_id],
-                kind="activity.promoted",
-                text=text,
+                kind="activity.promoted"
+                if s.status == SignupStatus.CONFIRMED
+                else "activity.promoted_pending",
+                params={"title": activity.title, "when": _when(activity)},
                 url=_url(activity),
                 when=now,
             )
@@ -220,15 +216,10 @@ def signup_decide(
         row.reason = reason
         row.save(update_fields=["status", "decided_at", "decided_by", "reason"])
         if row.resident.user_id:
-            text = (
-                _("您报名的“%(title)s”（%(when)s）已通过审核")
-                if approve
-                else _("您报名的“%(title)s”（%(when)s）未通过：%(reason)s")
-            ) % {"title": locked.title, "when": _when(locked), "reason": reason}
             notify(
                 [row.resident.user_id],
-                kind="activity.signup_decided",
-                text=text,
+                kind="activity.signup_decided" if approve else "activity.signup_rejected",
+                params={"title": locked.title, "when": _when(locked), "reason": reason},
                 url=_url(locked),
                 exclude=actor,
                 when=now,

@@ -306,7 +306,8 @@ def test_scan_refusals_change_nothing(tree, patrol, resident_user, outsider, tea
     # Signing out before signing in; too early; after the end.
     with pytest.raises(Conflict, match="还没有签到"):
         scan(resident_user, patrol, "out", mins(10))
-    with pytest.raises(Conflict, match="还没到签到时间"):
+    # Too early says when signing in opens, with its date (30 minutes before the start).
+    with pytest.raises(Conflict, match="还没到签到时间：2026-03-03 19:00 起可以签到"):
         scan(resident_user, patrol, "in", mins(-31))
     with pytest.raises(Conflict, match="已经结束"):
         scan(resident_user, patrol, "in", mins(121))

@@ -147,6 +147,11 @@ class MatterEvent(models.Model):
     from_state = models.CharField(max_length=16, blank=True)
     to_state = models.CharField(max_length=16, blank=True)
     level = models.CharField(max_length=16, choices=MatterLevel.choices)
+    # A line the system wrote is a kind and its parameters (``matters.texts.EVENTS``),
+    # rendered in the reader's language; ``note`` keeps it in the site's language for the
+    # admin. With no kind, ``note`` is what a person typed (a reason, a decision), as typed.
+    note_kind = models.CharField(max_length=40, blank=True)
+    note_params = models.JSONField(default=dict, blank=True)
     note = models.TextField(_("说明"), blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
@@ -157,3 +162,13 @@ class MatterEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.matter_id} {self.action}"
+
+    @property
+    def text(self) -> str:
+        """The line's note in the active language (the reader's)."""
+        if not self.note_kind:
+            return self.note
+        from ..texts import EVENTS  # the texts name choices defined next to these models
+
+        rendered = EVENTS.render(self.note_kind, self.note_params)
+        return self.note if rendered is None else rendered

@@ -32,6 +32,7 @@ from ..models import (
     MeetingMember,
     Motion,
 )
+from ..texts import Said
 from .matters import STOPS_CLOCK, _event
 
 A = MatterAction
@@ -82,6 +83,11 @@ def _meeting_name(meeting: Meeting) -> str:
     return _("%(title)s（%(when)s）") % {"title": meeting.title, "when": _when_text(meeting)}
 
 
+def _meeting_params(meeting: Meeting) -> dict[str, str]:
+    """A meeting named in a stored text: its title and time (``matters.texts``)."""
+    return {"meeting": meeting.title, "when": _when_text(meeting)}
+
+
 def _interested(matter: Matter) -> list[int]:
     """Whom a step on a matter concerns: the raiser and its followers."""
     ids = list(MatterFollower.objects.filter(matter_id=matter.pk).values_list("user_id", flat=True))
@@ -111,7 +117,7 @@ def _move(
     action: str,
     now: dt.datetime,
     *,
-    note: str,
+    note: str | Said,
     data: dict[str, Any],
 ) -> None:
     """One step of the table on the locked matter, stamped, with its event."""

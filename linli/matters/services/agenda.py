@@ -30,7 +30,6 @@ from ..choices import MatterKind, MatterLevel, next_level
 from ..locks import lock_matter
 from ..models import (
     AgendaItem,
-    AgendaOutcome,
     Matter,
     Meeting,
     MeetingState,
@@ -38,6 +37,7 @@ from ..models import (
     MotionState,
 )
 from ..selectors import matter_get_for_actor
+from ..texts import said
 from ._meetings_common import (
     A,
     O,
@@ -46,7 +46,7 @@ from ._meetings_common import (
     _lock_items,
     _lock_meeting,
     _lock_motions,
-    _meeting_name,
+    _meeting_params,
     _move,
     _staff_meeting,
     _url,
@@ -84,9 +84,7 @@ def _convene(
     if matter.level == MatterLevel.BUILDING:
         data.update(from_level=MatterLevel.BUILDING, to_level=MatterLevel.COMPOUND)
         matter.level = MatterLevel.COMPOUND
-    note = _("列入%(meeting)s议程") % {"meeting": _meeting_name(meeting)}
-    if "from_level" in data:
-        note += _("（由楼栋提交小区议事）")
+    note = said("convene.up" if "from_level" in data else "convene", **_meeting_params(meeting))
     existing = AgendaItem.objects.filter(meeting_id=meeting.pk, matter_id=matter.pk).first()
     if existing is not None and existing.outcome != O.DEFERRED:
         raise Conflict(_("该事项已在本次议程中"))
@@ -103,8 +101,7 @@ def _convene(
     notify(
         _interested(matter),
         kind="matter_agenda",
-        text=_("事项“%(title)s”已列入%(meeting)s议程")
-        % {"title": matter.title, "meeting": _meeting_name(meeting)},
+        params={"title": matter.title, **_meeting_params(meeting)},
         url=_url("matter_detail", matter.pk),
         exclude=_user_or_none(actor),
         when=now,
@@ -149,7 +146,7 @@ def _defer_locked(
 ) -> None:
     """Take a locked item off the locked meeting's agenda. A matter that has left deliberation
     meanwhile (carried up or declined on its own page) keeps its state; the item just ends."""
-    note = _("%(meeting)s：暂缓，%(reason)s") % {"meeting": meeting.title, "reason": reason}
+    note = said("defer", meeting=meeting.title, reason=reason)
     data = {"meeting": meeting.pk, "item": item.pk, "outcome": O.DEFERRED}
     if matter.state == S.DELIBERATING:
         _move(matter, actor, A.DEFER, now, note=note, data=data)
@@ -260,11 +257,7 @@ def item_decide(
             up = next_level(matter.level) or MatterLevel.COMMUNITY
             data.update(from_level=matter.level, to_level=up)
             matter.level = up
-        note = _("%(meeting)s决定（%(outcome)s）：%(decision)s") % {
-            "meeting": meeting.title,
-            "outcome": AgendaOutcome(outcome).label,
-            "decision": decision,
-        }
+        note = said("resolve", meeting=meeting.title, outcome=outcome, decision=decision)
         _move(matter, actor, action, now, note=note, data=data)
         locked.outcome = outcome
         locked.decision = decision
@@ -280,12 +273,7 @@ def item_decide(
         notify(
             _interested(matter),
             kind="matter_decided",
-            text=_("事项“%(title)s”%(meeting)s已作出决定：%(outcome)s")
-            % {
-                "title": matter.title,
-                "meeting": meeting.title,
-                "outcome": AgendaOutcome(outcome).label,
-            },
+            params={"title": matter.title, "meeting": meeting.title, "outcome": outcome},
             url=_url("matter_detail", matter.pk),
             exclude=_user_or_none(actor),
             when=now,

@@ -34,6 +34,7 @@ from ..locks import lock_matter
 from ..models import Flag, FlagState, Matter
 from ..selectors import calendar_for, matter_get_for_actor, matter_settings_for
 from ..selectors_ratings import SUPERVISORS, street_of
+from ..texts import said
 from .matters import _case, _clean_text, _event, _user_or_none, matter_notify, street_supervisor_ids
 from .ratings import SUPERVISOR
 
@@ -101,8 +102,7 @@ def flag_raise(*, actor: Actor, matter: Matter, text: str, now: dt.datetime | No
             None,
             A.FLAG,
             kind=RESIDENT,
-            note=_("有居民反映“办不成事”，已转%(street)s督办，%(due)s 前答复")
-            % {"street": street.name, "due": due.isoformat()},
+            note=said("flag", street=street.name, due=due),
             data={"flag": flag.pk, "street": street.pk, "due_on": due.isoformat()},
             when=now,
         )
@@ -117,10 +117,7 @@ def flag_raise(*, actor: Actor, matter: Matter, text: str, now: dt.datetime | No
         notify(
             street_supervisor_ids(street),
             kind="flag.raised",
-            text=lambda: (
-                _("办不成事：事项 %(case)s「%(title)s」，请在 %(due)s 前答复")
-                % {**_case(locked), "due": due_text}
-            ),
+            params={**_case(locked), "due": due_text},
             url=_queue_url(),
             exclude=_user_or_none(actor),
             when=now,
@@ -155,7 +152,7 @@ def flag_answer(*, actor: Actor, flag: Flag, answer: str, now: dt.datetime | Non
             actor,
             A.FLAG_ANSWER,
             kind=SUPERVISOR if not is_system(actor) else workflows.SYSTEM,
-            note=_("街道督办答复：%(answer)s") % {"answer": answer},
+            note=said("flag_answer", answer=answer),
             data={"flag": row.pk},
             when=now,
         )
@@ -170,7 +167,6 @@ def flag_answer(*, actor: Actor, flag: Flag, answer: str, now: dt.datetime | Non
             [row.flagged_by_id],
             locked,
             kind="flag.answered",
-            text=lambda: _("您反映的“办不成事”（%(case)s「%(title)s」）街道已答复") % _case(locked),
             actor=actor,
             when=now,
         )

@@ -9,9 +9,10 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from linli.audit.services import audit_record
@@ -25,7 +26,7 @@ from linli.core.uploads import (
     upload_discard,
     upload_store_many,
 )
-from linli.notifications.services import Text, notify
+from linli.notifications.services import notify
 from linli.people.choices import Role
 from linli.people.models import Resident, RoleGrant, User
 from linli.people.policies import acting_user
@@ -46,6 +47,7 @@ from ..choices import (
 from ..locks import lock_matter, lock_matters, next_case_number
 from ..models import Matter, MatterEvent, MatterFollower, MatterPhoto
 from ..selectors import matter_get_for_actor
+from ..texts import EVENTS, Said, said
 
 A = MatterAction
 S = MatterState
@@ -70,10 +72,18 @@ def _event(
     kind: str = "",
     from_state: str = "",
     to_state: str = "",
-    note: str = "",
+    note: str | Said = "",
     data: dict[str, Any] | None = None,
     when: dt.datetime | None = None,
 ) -> MatterEvent:
+    """Append a line to the matter's timeline. ``note`` is either what a person typed (kept
+    as typed) or ``said(kind, **params)``: a line the system writes, stored as its kind and
+    parameters and rendered in each reader's language."""
+    note_kind, note_params = "", {}
+    if isinstance(note, Said):
+        note_kind, note_params = note.kind, note.params
+        with translation.override(settings.LANGUAGE_CODE):
+            note = EVENTS.render(note_kind, note_params) or ""
     return MatterEvent.objects.create(
         matter=matter,
         actor=_user_or_none(actor),
@@ -82,6 +92,8 @@ def _event(
         from_state=from_state,
         to_state=to_state or (matter.state if from_state else ""),
         level=matter.level,
+        note_kind=note_kind,
+        note_params=note_params,
         note=note,
         data=data or {},
         created_at=when or timezone.now(),
@@ -194,16 +206,18 @@ def matter_notify(
     matter: Matter,
     *,
     kind: str,
-    text: Text,
+    params: dict[str, Any] | None = None,
     actor: Actor | None = None,
     key: str = "",
     when: dt.datetime | None = None,
 ) -> int:
-    """Tell ``users`` about a step on ``matter`` (linking to its page), never the actor."""
+    """Tell ``users`` about a step on ``matter`` (linking to its page), never the actor: a
+    notice of ``kind`` (``matters.texts.NOTICES``) with the matter's case and title and
+    ``params``."""
     return notify(
         users,
         kind=kind,
-        text=text,
+        params={**_case(matter), **(params or {})},
         url=matter_url(matter.pk),
         key=key,
         exclude=_user_or_none(actor),
@@ -211,23 +225,17 @@ def matter_notify(
     )
 
 
-# What the raiser and followers read when their matter changes state (by the step taken).
-STEP_TEXTS: dict[str, Callable[[Matter, dict[str, Any]], str]] = {
-    A.ACCEPT: lambda m, x: _("事项 %(case)s「%(title)s」已受理") % _case(m),
-    A.SETTLE: lambda m, x: _("事项 %(case)s「%(title)s」已办结，欢迎评价办理情况") % _case(m),
-    A.ESCALATE: lambda m, x: (
-        _("事项 %(case)s「%(title)s」已上报到%(level)s")
-        % {**_case(m), "level": MatterLevel(m.level).label}
-    ),
-    A.DECIDE: lambda m, x: _("社区已对事项 %(case)s「%(title)s」作出决定") % _case(m),
-    A.DECLINE: lambda m, x: (
-        _("事项 %(case)s「%(title)s」不予受理：%(reason)s")
-        % {**_case(m), "reason": x.get("note", "")}
-    ),
-    A.REOPEN: lambda m, x: _("事项 %(case)s「%(title)s」已重新打开") % _case(m),
-    A.CLOSE: lambda m, x: _("事项 %(case)s「%(title)s」已关闭") % _case(m),
-    A.WITHDRAW: lambda m, x: _("事项 %(case)s「%(title)s」已撤回") % _case(m),
-}
+# What the raiser and followers are told when their matter changes state (by the step taken):
+# the notice's kind is ``matter.<action>``; these steps' notices take parameters.
+STEP_NOTICES = {A.ACCEPT, A.SETTLE, A.ESCALATE, A.DECIDE, A.DECLINE, A.REOPEN, A.CLOSE, A.WITHDRAW}
+
+
+def _step_params(matter: Matter, action: str, note: str) -> dict[str, Any]:
+    if action == A.ESCALATE:
+        return {"level": matter.level}
+    if action == A.DECLINE:
+        return {"reason": note}
+    return {}
 
 
 def _tell_step(
@@ -236,15 +244,13 @@ def _tell_step(
     """Inside the step's transaction: the raiser and followers hear of it; when a matter is
     carried up to the compound or the community, that level's handlers (the community's
     staff) hear of it too."""
-    make = STEP_TEXTS.get(action)
-    if make is None:
+    if action not in STEP_NOTICES:
         return
-    extra = {"note": note}
     matter_notify(
         matter_watchers(matter),
         matter,
         kind=f"matter.{action}",
-        text=lambda: make(matter, extra),
+        params=_step_params(matter, action, note),
         actor=actor,
         when=when,
     )
@@ -253,10 +259,7 @@ def _tell_step(
             community_staff_ids(matter.community_id),
             matter,
             kind="matter.escalated",
-            text=lambda: (
-                _("事项 %(case)s「%(title)s」已上报到%(level)s，请处理")
-                % {**_case(matter), "level": MatterLevel(matter.level).label}
-            ),
+            params={"level": matter.level},
             actor=actor,
             when=when,
         )
@@ -273,10 +276,7 @@ def _tell_raised(matter: Matter, actor: Actor, when: dt.datetime | None) -> None
         users,
         matter,
         kind="matter.raised",
-        text=lambda: (
-            _("%(place)s 有新事项 %(case)s「%(title)s」，请受理")
-            % {**_case(matter), "place": matter.place.name}
-        ),
+        params={"place": matter.place.name},
         actor=actor,
         when=when,
     )
@@ -384,7 +384,7 @@ def matter_raise(
                 A.RAISE,
                 kind=workflows.RAISER if source == MatterSource.RESIDENT else "",
                 to_state=S.RAISED,
-                note=on_behalf_of_name and _("代 %(name)s 反映") % {"name": on_behalf_of_name},
+                note=on_behalf_of_name and said("raise.behalf", name=on_behalf_of_name),
                 data={"source": source, "backers": backers, "photos": len(stored)},
                 when=now,
             )
@@ -577,12 +577,12 @@ def matter_award_adopted(*, actor: Actor, matter: Matter, points: int | None = N
         .order_by("-active_from", "-pk")
         .first()
     )
-    reason = ""
+    reason = said("award_skipped.no_rule")
     award = None
     if rule is None:
-        reason = _("社区没有生效的“建言献策”积分规则，未加分")
+        pass
     elif matter.resident is None:
-        reason = _("提出人不是登记居民，未加分")
+        reason = said("award_skipped.not_resident")
     else:
         try:
             award = points_award(
@@ -596,7 +596,7 @@ def matter_award_adopted(*, actor: Actor, matter: Matter, points: int | None = N
                 source_id=str(matter.pk),
             )
         except DomainError as exc:
-            reason = _("未能加分：%(why)s") % {"why": exc.message}
+            reason = said("award_skipped", why=exc.message)
     with transaction.atomic(durable=True):
         locked = lock_matter(matter.pk)
         if award is not None:
@@ -606,12 +606,13 @@ def matter_award_adopted(*, actor: Actor, matter: Matter, points: int | None = N
                     actor,
                     A.AWARD,
                     kind=workflows.STAFF,
-                    note=_("建议被采纳，提出人获得 %(points)s 积分") % {"points": award.points},
+                    note=said("award", points=award.points),
                     data={"award": award.pk, "rule": rule.key if rule else ""},
                 )
         else:
             last = locked.events.order_by("-id").first()
-            if last is None or (last.action, last.note) != (A.AWARD_SKIPPED, reason):
+            seen_last = (last.action, last.note_kind, last.note_params) if last else None
+            if seen_last != (A.AWARD_SKIPPED, reason.kind, reason.params):
                 _event(locked, actor, A.AWARD_SKIPPED, kind=workflows.STAFF, note=reason)
     return award
 
@@ -653,7 +654,7 @@ def matter_merge(*, actor: Actor, matter: Matter, into: Matter, note: str = "") 
             A.MERGE,
             kind=kind,
             from_state=before,
-            note=note or _("与 %(case)s 重复，已合并") % {"case": keep.case_number},
+            note=note or said("merge", case=keep.case_number),
             data={"into": keep.pk, "case": keep.case_number},
         )
         _event(
@@ -661,7 +662,7 @@ def matter_merge(*, actor: Actor, matter: Matter, into: Matter, note: str = "") 
             actor,
             A.MERGED_IN,
             kind=kind,
-            note=_("合并了重复事项 %(case)s") % {"case": dup.case_number},
+            note=said("merged_in", case=dup.case_number),
             data={"from": dup.pk, "case": dup.case_number, "followers": moved},
         )
         audit_record(
@@ -675,13 +676,7 @@ def matter_merge(*, actor: Actor, matter: Matter, into: Matter, note: str = "") 
             told,
             keep,
             kind="matter.merge",
-            text=lambda: (
-                _(
-                    "事项 %(case)s「%(title)s」与 %(into)s「%(into_title)s」重复，已合并，"
-                    "您将在 %(into)s 继续收到进展"
-                )
-                % {**_case(dup), "into": keep.case_number, "into_title": keep.title}
-            ),
+            params={**_case(dup), "into": keep.case_number, "into_title": keep.title},
             actor=actor,
         )
     matter.refresh_from_db()

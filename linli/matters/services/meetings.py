@@ -34,6 +34,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from linli.audit.services import audit_record
 from linli.core.actors import Actor
@@ -57,12 +58,13 @@ from ..models import (
     VoteCast,
 )
 from ..selectors import matter_get_for_actor, matter_settings_for
+from ..texts import said
 from ._meetings_common import (
     A,
     O,
     _lock_meeting,
     _lock_motions,
-    _meeting_name,
+    _meeting_params,
     _member_users,
     _staff_meeting,
     _url,
@@ -127,7 +129,7 @@ def meeting_call(
     if not policies.can(actor, policies.MatterAction.MANAGE, compound):
         raise NotFound(_("找不到该小区"))
     title = _clean_text(title, MAX_TITLE, _("请填写会议名称"), multiline=False)
-    location = clean_text(location, limit=MAX_LOCATION, label=_("地点"))
+    location = clean_text(location, limit=MAX_LOCATION, label=pgettext("location", "地点"))
     if scheduled_at is None or timezone.is_naive(scheduled_at):
         raise ValidationFailed(_("请填写会议时间"))
     if scheduled_at < now - dt.timedelta(minutes=5):
@@ -173,8 +175,7 @@ def meeting_call(
         notify(
             _member_users(meeting),
             kind="meeting_invite",
-            text=_("请您参加%(meeting)s，地点：%(location)s")
-            % {"meeting": _meeting_name(meeting), "location": location or compound.name},
+            params={**_meeting_params(meeting), "location": location or compound.name},
             url=_url("meeting_detail", meeting.pk),
             key=f"meeting-invite:{meeting.pk}",
             exclude=_user_or_none(actor),
@@ -222,7 +223,7 @@ def meeting_open(
                 actor,
                 A.AGENDA,
                 kind=workflows.STAFF,
-                note=_("%(meeting)s开始审议") % {"meeting": row.title},
+                note=said("agenda.open", meeting=row.title),
                 data={"meeting": row.pk, "item": item.pk},
                 when=now,
             )
@@ -369,8 +370,7 @@ def meeting_cancel(
         notify(
             _member_users(row),
             kind="meeting_cancelled",
-            text=_("%(meeting)s已取消：%(reason)s")
-            % {"meeting": _meeting_name(row), "reason": reason},
+            params={**_meeting_params(row), "reason": reason},
             url=_url("meeting_list"),
             exclude=_user_or_none(actor),
             when=now,
@@ -400,7 +400,7 @@ def meeting_publish_results(
                 actor,
                 A.AGENDA,
                 kind=workflows.STAFF,
-                note=_("%(meeting)s结果已向居民公布") % {"meeting": row.title},
+                note=said("agenda.published", meeting=row.title),
                 data={"meeting": row.pk, "item": item.pk, "published": True},
                 when=now,
             )
@@ -408,7 +408,7 @@ def meeting_publish_results(
         notify(
             _member_users(row),
             kind="meeting_results",
-            text=_("%(meeting)s的结果已公布") % {"meeting": _meeting_name(row)},
+            params=_meeting_params(row),
             url=_url("meeting_results", row.pk),
             key=f"meeting-results:{row.pk}",
             exclude=_user_or_none(actor),

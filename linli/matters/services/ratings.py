@@ -67,6 +67,7 @@ from ..selectors_ratings import (
     rectifier_kinds,
     street_of,
 )
+from ..texts import said
 from .matters import (
     _case,
     _clean_text,
@@ -159,11 +160,10 @@ def rating_give(
             raise Conflict(_("您已经评价过了，谢谢")) from None
         locked.state = target
         locked.save()
-        label = RatingLevel(level).label
-        if round_ == 0:
-            note = _("评价：%(level)s") % {"level": label}
-        else:
-            note = _("对第 %(n)s 次整改的评价：%(level)s") % {"n": round_, "level": label}
+        said_kind = "rate" if round_ == 0 else "rate.round"
+        said_params: dict[str, Any] = (
+            {"level": level} if round_ == 0 else {"n": round_, "level": level}
+        )
         data: dict[str, Any] = {"round": round_, "level": level}
         rectification = None
         if bad:
@@ -176,9 +176,11 @@ def rating_give(
             rectification = Rectification.objects.create(
                 matter=locked, rating=rating, round=round_ + 1, due_on=due, created_at=now
             )
-            note += _("。已启动整改，%(due)s 前完成并回访") % {"due": due.isoformat()}
+            said_kind += ".rectify" if round_ == 0 else "_rectify"
+            said_params["due"] = due
             data.update({"rectification": rectification.pk, "due_on": due.isoformat()})
         # No actor on the event: the rating must not name the rater to the handlers.
+        note = said(said_kind, **said_params)
         _event(locked, None, action, kind=kind, from_state=before, note=note, data=data, when=now)
         audit_record(
             actor=actor,
@@ -193,10 +195,7 @@ def rating_give(
                 handler_ids(locked, rating),
                 locked,
                 kind="rating.bad",
-                text=lambda: (
-                    _("事项 %(case)s「%(title)s」收到差评（%(level)s），请在 %(due)s 前整改并回访")
-                    % {**_case(locked), "level": RatingLevel(level).label, "due": due_text}
-                ),
+                params={"level": level, "due": due_text},
                 actor=actor,
                 when=now,
             )
@@ -269,7 +268,7 @@ def rectification_done(
             A.RECTIFY,
             kind=kind,
             from_state=before,
-            note=_("整改情况：%(note)s") % {"note": note},
+            note=said("rectify", note=note),
             data=data,
             when=now,
         )
@@ -279,7 +278,7 @@ def rectification_done(
                 actor,
                 A.RETURN_VISIT,
                 kind=kind,
-                note=_("回访：%(text)s") % {"text": return_visit},
+                note=said("return_visit", text=return_visit),
                 data=data,
                 when=now,
             )
@@ -294,9 +293,6 @@ def rectification_done(
             [row.rating.rater_id],
             locked,
             kind="rating.rectified",
-            text=lambda: (
-                _("您反映的事项 %(case)s「%(title)s」已整改，请再评价一次整改结果") % _case(locked)
-            ),
             actor=actor,
             when=now,
         )
@@ -335,7 +331,7 @@ def rectification_visit(
             actor,
             A.RETURN_VISIT,
             kind=kind,
-            note=_("回访：%(text)s") % {"text": text},
+            note=said("return_visit", text=text),
             data=data,
             when=now,
         )
@@ -393,7 +389,6 @@ def appeal_file(
                 )
         except IntegrityError:
             raise Conflict(_("这条评价已经申诉过了")) from None
-        label = AppealReason(reason).label
         # The appeal's text stays on the appeal (it may speak of the rater); the timeline says
         # only that there is one.
         _event(
@@ -401,7 +396,7 @@ def appeal_file(
             actor,
             A.APPEAL,
             kind=kind,
-            note=_("对一条差评提出申诉（%(reason)s），等待街道督办裁定") % {"reason": label},
+            note=said("appeal", reason=reason),
             data={"appeal": appeal.pk, "reason": reason, "round": row.round},
             when=now,
         )
@@ -417,10 +412,7 @@ def appeal_file(
             notify(
                 street_supervisor_ids(street),
                 kind="rating.appeal",
-                text=lambda: (
-                    _("事项 %(case)s「%(title)s」有一条差评申诉（%(reason)s）待裁定")
-                    % {**_case(locked), "reason": AppealReason(reason).label}
-                ),
+                params={**_case(locked), "reason": reason},
                 url=reverse("web:appeal_queue"),
                 exclude=_user_or_none(actor),
                 when=now,
@@ -473,11 +465,11 @@ def appeal_decide(
                 rating=rating, state=RectificationState.OPEN
             ).exists()
         if not upheld:
-            note = _("申诉不成立，评价保留")
+            note = said("appeal_decided.rejected")
         elif still_open:
-            note = _("申诉成立，该评价不计入满意度；已启动的整改仍需完成并回访")
+            note = said("appeal_decided.upheld_open")
         else:
-            note = _("申诉成立，该评价不计入满意度")
+            note = said("appeal_decided.upheld")
         _event(
             locked,
             actor,
@@ -494,15 +486,11 @@ def appeal_decide(
             place_id=locked.place_id,
             data={"appeal": row.pk, "rating": rating.pk, "state": row.state},
         )
-        state_label = AppealState(row.state).label
         matter_notify(
             [row.appellant_id],
             locked,
             kind="rating.appeal_decided",
-            text=lambda: (
-                _("事项 %(case)s「%(title)s」的差评申诉已裁定：%(state)s")
-                % {**_case(locked), "state": state_label}
-            ),
+            params={"state": row.state},
             actor=actor,
             when=now,
         )
@@ -511,10 +499,6 @@ def appeal_decide(
                 [rating.rater_id],
                 locked,
                 kind="rating.excluded",
-                text=lambda: (
-                    _("您对事项 %(case)s「%(title)s」的一条评价经街道督办复核，不计入满意度统计")
-                    % _case(locked)
-                ),
                 actor=actor,
                 when=now,
             )

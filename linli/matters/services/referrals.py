@@ -11,7 +11,7 @@ transaction. ``now`` back-dates a step (the demo's history); it defaults to the 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -39,9 +39,9 @@ from ..choices import (
 from ..locks import lock_matter
 from ..models import Matter, Referral
 from ..selectors import calendar_for, matter_get_for_actor, matter_settings_for, referral_days
+from ..texts import said
 from .matters import (
     MAX_NOTE,
-    _case,
     _clean_text,
     _event,
     _user_or_none,
@@ -111,7 +111,7 @@ def _sign_if_new(matter: Matter, actor: Actor, referral: Referral, now: dt.datet
             A.SIGN,
             D,
             now,
-            note=_("%(dept)s 已签收") % {"dept": referral.department},
+            note=said("sign", dept=referral.department),
             data={"referral": referral.pk, "department": referral.department_id},
         )
 
@@ -190,18 +190,20 @@ def matter_refer(
         locked.state = target
         locked.level = MatterLevel.DEPARTMENT
         locked.save()
-        names = "、".join(f"{d}（{_('牵头')}）" if d.pk == lead.pk else str(d) for d in depts)
         _event(
             locked,
             actor,
             A.REFER,
             kind=act_kind,
             from_state=before,
-            note=(
-                _("转办：%(depts)s，%(kind)s，%(due)s 前办理")
-                % {"depts": names, "kind": ReferralKind(kind).label, "due": due.isoformat()}
-            )
-            + (f"。{note}" if note else ""),
+            note=said(
+                "refer.note" if note else "refer",
+                depts=[str(d) for d in depts],
+                lead=str(lead),
+                kind=kind,
+                due=due,
+                **({"note": note} if note else {}),
+            ),
             data={
                 "referrals": [r.pk for r in made],
                 "departments": [d.pk for d in depts],
@@ -222,10 +224,7 @@ def matter_refer(
             matter_watchers(locked),
             locked,
             kind="matter.refer",
-            text=lambda: (
-                _("事项 %(case)s「%(title)s」已转办给%(depts)s，%(due)s 前办理")
-                % {**_case(locked), "depts": "、".join(str(d) for d in depts), "due": due}
-            ),
+            params={"depts": [str(d) for d in depts], "due": due},
             actor=actor,
             when=now,
         )
@@ -233,10 +232,7 @@ def matter_refer(
             department_handler_ids([d.pk for d in depts]),
             locked,
             kind="referral.sent",
-            text=lambda: (
-                _("新转办事项 %(case)s「%(title)s」（%(kind)s），请在 %(due)s 前办理")
-                % {**_case(locked), "kind": ReferralKind(kind).label, "due": due}
-            ),
+            params={"kind": kind, "due": due},
             actor=actor,
             when=now,
         )
@@ -283,7 +279,7 @@ def referral_answer(
             actor,
             A.ANSWER,
             kind=D,
-            note=_("%(dept)s 答复：%(answer)s") % {"dept": row.department, "answer": answer},
+            note=said("answer", dept=row.department, answer=answer),
             data={"referral": row.pk, "department": row.department_id},
             when=now,
         )
@@ -292,10 +288,7 @@ def referral_answer(
             community_staff_ids(matter.community_id),
             matter,
             kind="referral.answer",
-            text=lambda: (
-                _("%(dept)s 已答复事项 %(case)s「%(title)s」")
-                % {**_case(matter), "dept": row.department}
-            ),
+            params={"dept": row.department},
             actor=actor,
             when=now,
         )
@@ -344,8 +337,7 @@ def referral_extend(
             A.EXTEND,
             D,
             now,
-            note=_("%(dept)s 申请延期至 %(due)s：%(reason)s")
-            % {"dept": row.department, "due": new_due.isoformat(), "reason": reason},
+            note=said("extend", dept=row.department, due=new_due, reason=reason),
             data={"referral": row.pk, "department": row.department_id, "due_on": str(new_due)},
         )
         _audit(actor, "extend", matter, row, due_on=str(new_due))
@@ -353,10 +345,7 @@ def referral_extend(
             [*community_staff_ids(matter.community_id), *matter_watchers(matter)],
             matter,
             kind="referral.extend",
-            text=lambda: (
-                _("%(dept)s 申请将事项 %(case)s「%(title)s」延期至 %(due)s：%(reason)s")
-                % {**_case(matter), "dept": row.department, "due": new_due, "reason": reason}
-            ),
+            params={"dept": row.department, "due": new_due, "reason": reason},
             actor=actor,
             when=now,
         )
@@ -382,7 +371,7 @@ def referral_return(
         others_open = Referral.objects.filter(
             matter=matter, state__in=sorted(REFERRAL_OPEN_STATES)
         ).exists()
-        note = _("%(dept)s 退回：%(reason)s") % {"dept": row.department, "reason": reason}
+        note = said("return", dept=row.department, reason=reason)
         data = {"referral": row.pk, "department": row.department_id}
         if row.lead or not others_open:
             _move(matter, actor, A.RETURN, D, now, note=note, data=data)
@@ -395,10 +384,7 @@ def referral_return(
             community_staff_ids(matter.community_id),
             matter,
             kind="referral.return",
-            text=lambda: (
-                _("%(dept)s 退回了事项 %(case)s「%(title)s」：%(reason)s")
-                % {**_case(matter), "dept": row.department, "reason": reason}
-            ),
+            params={"dept": row.department, "reason": reason},
             actor=actor,
             when=now,
         )
@@ -418,9 +404,9 @@ def referral_complete(
         assert row is not None
         _open(row)
         _sign_if_new(matter, actor, row, now)
-        text = _("%(dept)s 办结：%(note)s") % {"dept": row.department, "note": note}
         data = {"referral": row.pk, "department": row.department_id}
         if row.lead:
+            text = said("complete", dept=row.department, note=note)
             _move(matter, actor, A.COMPLETE, D, now, note=text, data=data)
             Referral.objects.filter(matter=matter, state__in=sorted(REFERRAL_OPEN_STATES)).exclude(
                 pk=row.pk
@@ -428,6 +414,7 @@ def referral_complete(
         else:
             if matter.state != S.WAITING:
                 raise Conflict(_("事项当前不在部门办理中"))
+            text = said("answer.done", dept=row.department, note=note)
             _event(matter, actor, A.ANSWER, kind=D, note=text, data=data, when=now)
         row.state = R.DONE
         if not row.answer:
@@ -439,10 +426,7 @@ def referral_complete(
             community_staff_ids(matter.community_id),
             matter,
             kind="referral.complete",
-            text=lambda: (
-                _("%(dept)s 已办结事项 %(case)s「%(title)s」")
-                % {**_case(matter), "dept": row.department}
-            ),
+            params={"dept": row.department},
             actor=actor,
             when=now,
         )
@@ -451,24 +435,11 @@ def referral_complete(
                 matter_watchers(matter),
                 matter,
                 kind="matter.complete",
-                text=lambda: (
-                    _("事项 %(case)s「%(title)s」已由%(dept)s办结，欢迎评价办理情况")
-                    % {**_case(matter), "dept": row.department}
-                ),
+                params={"dept": row.department},
                 actor=actor,
                 when=now,
             )
     return row
-
-
-def _chase_text(matter: Matter, due: dt.date) -> Callable[[], str]:
-    return lambda: (
-        _("催办：转办事项 %(case)s「%(title)s」已超过办理期限（%(due)s），请尽快办理")
-        % {
-            **_case(matter),
-            "due": due,
-        }
-    )
 
 
 def referral_chase(*, actor: Actor, now: dt.datetime | None = None) -> list[Referral]:
@@ -502,8 +473,7 @@ def referral_chase(*, actor: Actor, now: dt.datetime | None = None) -> list[Refe
                 A.CHASE,
                 workflows.SYSTEM,
                 now,
-                note=_("%(dept)s 已超过办理期限（%(due)s），已催办")
-                % {"dept": row.department, "due": row.current_due.isoformat()},
+                note=said("chase", dept=row.department, due=row.current_due),
                 data={"referral": row.pk, "department": row.department_id},
             )
             _audit(actor, "chase", matter, row)
@@ -512,7 +482,7 @@ def referral_chase(*, actor: Actor, now: dt.datetime | None = None) -> list[Refe
                 department_handler_ids([row.department_id]),
                 matter,
                 kind="referral.chase",
-                text=_chase_text(matter, due),
+                params={"due": due},
                 key=f"referral:{row.pk}:chase:{due}",
                 when=now,
             )

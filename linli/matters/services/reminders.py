@@ -38,7 +38,6 @@ from ..models import (
 )
 from ..selectors import calendar_for, matter_settings_for
 from .matters import (
-    _case,
     community_staff_ids,
     department_handler_ids,
     matter_notify,
@@ -79,10 +78,16 @@ def reminder_due(
 
 
 def _remind(
-    users: list[int], matter: Matter, *, kind: str, text: Any, key: str, now: dt.datetime
+    users: list[int],
+    matter: Matter,
+    *,
+    kind: str,
+    params: dict[str, Any],
+    key: str,
+    now: dt.datetime,
 ) -> int:
     with transaction.atomic(durable=True):
-        return matter_notify(users, matter, kind=kind, text=text, key=key, when=now)
+        return matter_notify(users, matter, kind=kind, params=params, key=key, when=now)
 
 
 def reminders_send(*, actor: Actor, now: dt.datetime | None = None) -> ReminderCounts:
@@ -109,10 +114,7 @@ def reminders_send(*, actor: Actor, now: dt.datetime | None = None) -> ReminderC
             department_handler_ids([r.department_id]),
             m,
             kind="referral.remind",
-            text=lambda m=m, due=due: (
-                _("提醒：转办事项 %(case)s「%(title)s」将于 %(due)s 到期，请及时办理")
-                % {**_case(m), "due": due}
-            ),
+            params={"due": due},
             key=f"referral:{r.pk}:remind:{due}",
             now=now,
         )
@@ -131,10 +133,7 @@ def reminders_send(*, actor: Actor, now: dt.datetime | None = None) -> ReminderC
                 community_staff_ids(m.community_id),
                 m,
                 kind="rectification.overdue",
-                text=lambda m=m, due=rect.due_on: (
-                    _("逾期：事项 %(case)s「%(title)s」的整改已于 %(due)s 到期，仍未完成")
-                    % {**_case(m), "due": due}
-                ),
+                params={"due": rect.due_on},
                 key=f"rectification:{rect.pk}:overdue:{rect.due_on}",
                 now=now,
             )
@@ -145,10 +144,7 @@ def reminders_send(*, actor: Actor, now: dt.datetime | None = None) -> ReminderC
             community_staff_ids(m.community_id),
             m,
             kind="rectification.remind",
-            text=lambda m=m, due=rect.due_on: (
-                _("提醒：事项 %(case)s「%(title)s」的整改将于 %(due)s 到期，请按时整改并回访")
-                % {**_case(m), "due": due}
-            ),
+            params={"due": rect.due_on},
             key=f"rectification:{rect.pk}:remind:{rect.due_on}",
             now=now,
         )
@@ -166,10 +162,7 @@ def reminders_send(*, actor: Actor, now: dt.datetime | None = None) -> ReminderC
                 street_supervisor_ids(flag.street),
                 m,
                 kind="flag.overdue",
-                text=lambda m=m, due=flag.due_on: (
-                    _("逾期：事项 %(case)s「%(title)s」的“办不成事”反映已于 %(due)s 到期，仍未答复")
-                    % {**_case(m), "due": due}
-                ),
+                params={"due": flag.due_on},
                 key=f"flag:{flag.pk}:overdue:{flag.due_on}",
                 now=now,
             )
@@ -180,10 +173,7 @@ def reminders_send(*, actor: Actor, now: dt.datetime | None = None) -> ReminderC
             street_supervisor_ids(flag.street),
             m,
             kind="flag.remind",
-            text=lambda m=m, due=flag.due_on: (
-                _("提醒：事项 %(case)s「%(title)s」的“办不成事”反映将于 %(due)s 到期，请及时答复")
-                % {**_case(m), "due": due}
-            ),
+            params={"due": flag.due_on},
             key=f"flag:{flag.pk}:remind:{flag.due_on}",
             now=now,
         )

@@ -42,6 +42,7 @@ from ..models import (
     VoteCast,
     VoteChoice,
 )
+from ..texts import said
 from ._meetings_common import (
     A,
     O,
@@ -263,21 +264,16 @@ def motion_close(*, actor: Actor, motion: Motion, when: dt.datetime | None = Non
         row.save()
         if carried and row.catalog_version_id:
             _adopt_catalog_version(actor, meeting, row, attendance, now)
-        result = str(MotionState(row.state).label)
-        if not attendance.quorum:
-            result += _("（%(reason)s）") % {"reason": _("未达法定人数")}
-        tally = _(
-            "表决“%(text)s”：到会 %(present)s/%(members)s 人，赞成 %(for)s，反对 %(against)s，"
-            "弃权 %(abstain)s，%(result)s"
-        ) % {
-            "text": row.text,
-            "present": attendance.present,
-            "members": attendance.members,
-            "for": row.votes_for,
-            "against": row.votes_against,
-            "abstain": row.votes_abstain,
-            "result": result,
-        }
+        tally = said(
+            "vote" if attendance.quorum else "vote.no_quorum",
+            text=row.text,
+            present=attendance.present,
+            members=attendance.members,
+            abstain=row.votes_abstain,
+            against=row.votes_against,
+            result=row.state,
+            **{"for": row.votes_for},
+        )
         if matter is not None:
             _event(
                 matter,

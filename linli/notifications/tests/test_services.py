@@ -21,6 +21,7 @@ from linli.notifications.services import (
     notifications_set_email,
     notify,
 )
+from linli.notifications.texts import NOTICES
 from linli.people.choices import Role
 from tests.factories import UserFactory
 from tests.race import race
@@ -78,13 +79,38 @@ def test_notify_with_a_key_from_two_runs_at_once_stores_one(people):
     connection.close()
 
 
-def test_a_callable_text_is_read_in_each_recipients_language(people):
+@pytest.fixture
+def role_notice():
+    """A notice kind whose one parameter is an enumeration (a role), for these tests."""
+    NOTICES.add("test.role", "%(role)s", enums={"role": Role})
+    yield "test.role"
+    NOTICES.discard("test.role")
+
+
+def test_a_notice_is_stored_as_kind_and_params_and_read_in_the_readers_language(
+    people, role_notice
+):
     a, b, _c = people
-    notify([a, b], kind="t", text=lambda: str(Role.BUILDING_LEADER.label))
+    notify([a, b], kind=role_notice, params={"role": Role.BUILDING_LEADER})
+    row = Notification.objects.get(user=b)
+    assert row.params == {"role": "building_leader"} and row.text == "楼栋长"
+    assert row.message == "楼栋长"
     with translation.override("en"):
-        english = str(Role.BUILDING_LEADER.label)
-    assert Notification.objects.get(user=a).text == "楼栋长"
-    assert Notification.objects.get(user=b).text == english == "Building leader"
+        assert row.message == "Building leader"
+
+
+def test_a_kind_without_a_template_needs_a_text(people):
+    with pytest.raises(ValueError):
+        notify([people[0]], kind="nowhere.registered", params={"x": 1})
+    with pytest.raises(ValueError):
+        notify([people[0]], kind="nowhere.registered", text=lambda: "x")
+    assert Notification.objects.count() == 0
+
+
+def test_unknown_or_legacy_kinds_are_shown_as_stored(people):
+    notify([people[0]], kind="legacy", text="旧的提醒")
+    with translation.override("en"):
+        assert Notification.objects.get().message == "旧的提醒"
 
 
 def test_texts_are_cut_to_the_columns(people):
@@ -168,9 +194,9 @@ def test_digest_skips_read_notices_and_inactive_people(people, mailoutbox):
     assert mailoutbox == []
 
 
-def test_digest_language_follows_the_person(people, mailoutbox):
+def test_digest_language_follows_the_person(people, mailoutbox, role_notice):
     a, b, _c = people
-    notify([a, b], kind="t", text=lambda: str(Role.BUILDING_LEADER.label))
+    notify([a, b], kind=role_notice, params={"role": Role.BUILDING_LEADER})
     notifications_send_digest()
     mail_b = next(m for m in mailoutbox if m.to == ["ysf@example.cn"])
     mail_a = next(m for m in mailoutbox if m.to == ["dzj@example.cn"])

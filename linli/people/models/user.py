@@ -44,7 +44,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(_("创建时间"), default=timezone.now)
     must_change_password = models.BooleanField(_("须修改密码"), default=False)
     language = models.CharField(_("界面语言"), max_length=8, blank=True)
-    elder_mode = models.BooleanField(_("长辈模式"), default=False)
+    elder_mode = models.BooleanField(_("长辈版"), default=False)
 
     objects: ClassVar[UserManager] = UserManager()
 

@@ -24,11 +24,12 @@ from linli.core.actors import Actor, actor_memo
 from linli.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from linli.core.quarters import local_date
 from linli.core.text import clean_text, parse_int
+from linli.core.texts import list_separator
 from linli.core.uploads import AWARD_EVIDENCE, upload_check, upload_discard, upload_store
 from linli.people.models import Resident
 
 from .. import policies
-from ..choices import AccountKind, Awarders, AwardStatus, Evidence
+from ..choices import AccountKind, AwardStatus, Evidence
 from ..ledger import (
     Audit,
     cap_usage,
@@ -178,7 +179,7 @@ def points_award(
     mode = policies.award_mode(actor, household)
     if mode is None:
         raise NotFound(_("找不到该居民"))
-    direct, proposal = mode == PointsAction.AWARD, mode == PointsAction.PROPOSE
+    direct = mode == PointsAction.AWARD
     pts = clean_points(points)
     evidence_note = clean_note(evidence_note)
     request_hash = _hash(
@@ -201,7 +202,7 @@ def points_award(
     )
 
     def check() -> None:
-        if proposal and rule.awarders != Awarders.STAFF_AND_LEADERS:
+        if not policies.rule_usable(mode, rule):
             raise Forbidden(_("这条规则只能由社区工作人员加分"))
         _check_not_self(actor, resident)
         _check_rule(rule, resident, pts, when)
@@ -430,7 +431,8 @@ def points_award_batch(
             )
             if dupes:
                 raise Conflict(
-                    _("这件事已经为 %(names)s 加过分了") % {"names": "、".join(sorted(dupes))}
+                    _("这件事已经为 %(names)s 加过分了")
+                    % {"names": list_separator().join(sorted(dupes))}
                 )
             check_caps_many(rule, residents, pts, when)
             batch = AwardBatch.objects.create(

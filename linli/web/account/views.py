@@ -1,4 +1,4 @@
-"""Signing in and out, the password, the display preferences (language, 长辈模式) and the home
+"""Signing in and out, the password, the display preferences (language, 长辈版) and the home
 page, which gathers what the person may do in every area (their own record, their roles'
 cards, the queues waiting for them)."""
 
@@ -9,7 +9,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,7 +18,6 @@ from django.views.decorators.http import require_POST
 
 from linli.matters import policies as matter_policies
 from linli.matters.policies import MatterAction
-from linli.matters.selectors_ratings import appeals_pending, flag_queue, supervises
 from linli.people import policies, selectors
 from linli.people.choices import Role
 from linli.people.models import Resident
@@ -34,6 +32,8 @@ from linli.web.common.middleware import set_preference_cookies
 from linli.web.common.redirects import safe_next
 
 from .forms import PhoneLoginForm
+from .landing import visitors_see_landing
+from .today import todo_list
 
 
 class SafeNextMixin:
@@ -88,7 +88,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @require_POST
 def set_preferences(request: HttpRequest) -> HttpResponse:
-    """Language and 长辈模式 switch: a cookie for everyone, saved on the account if signed in."""
+    """Language and 长辈版 switch: a cookie for everyone, saved on the account if signed in."""
     language = request.POST.get("language")
     if language and not (check_for_language(language) and language in dict(settings.LANGUAGES)):
         language = None
@@ -121,10 +121,13 @@ def _card(grant: policies.Grant) -> dict[str, Any]:
     return card
 
 
-@login_required
+@visitors_see_landing
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
-    resident = Resident.objects.filter(user_id=user.pk or 0).select_related("household").first()
+    residents = list(
+        Resident.objects.filter(user_id=user.pk or 0).select_related("household").order_by("pk")
+    )
+    resident = residents[0] if residents else None
     memberships = resident.memberships.filter(ended_on__isnull=True) if resident is not None else []
     balance = resident_balance(resident) if resident is not None else None
     pending = (
@@ -147,9 +150,6 @@ def home(request: HttpRequest) -> HttpResponse:
             "manages_matters": matter_policies.can_anywhere(user, MatterAction.MANAGE),
             "can_matter_settings": matter_policies.can_anywhere(user, MatterAction.SETTINGS),
             "can_calendar": matter_policies.can_anywhere(user, MatterAction.CALENDAR),
-            "open_flags": sum(1 for f in flag_queue(user, answered=0) if f.state == "open")
-            if supervises(user)
-            else 0,
-            "pending_appeals": len(appeals_pending(user)),
+            "todos": todo_list(request, [r for r in residents if r.moved_out is None]),
         },
     )

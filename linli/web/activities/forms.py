@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from linli.activities.choices import PointsBasis
@@ -74,7 +74,9 @@ class ActivityForm(CheckinForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    place = forms.ModelChoiceField(label=_("地点"), queryset=Place.objects.none())
+    place = forms.ModelChoiceField(
+        label=pgettext_lazy("one place", "地点"), queryset=Place.objects.none()
+    )
     team = forms.ModelChoiceField(
         label=_("队伍"), queryset=Team.objects.none(), required=False, empty_label=_("不限队伍")
     )

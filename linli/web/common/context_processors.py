@@ -1,8 +1,9 @@
 """What the base template needs on every page: which menu items the person may see, the
-unread notifications, 长辈模式. Each answer comes from the areas' policies."""
+unread notifications, 长辈版. Each answer comes from the areas' policies."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from django.http import HttpRequest
@@ -15,6 +16,23 @@ from linli.people import policies
 from linli.people.models import Resident
 from linli.points import policies as points_policies
 from linli.points.policies import PointsAction
+
+# The home page saves how many things wait for the person (今天要办) here; the menu shows it
+# on 首页 while it is fresh, without a query (the session is already loaded for the user).
+TODAY_SESSION_KEY = "linli_today"
+TODAY_FRESH_SECONDS = 15 * 60
+
+
+def today_badge(request: HttpRequest) -> int:
+    """The count the home page last saw, if it saw it in the last quarter of an hour."""
+    session = getattr(request, "session", None)
+    saved = session.get(TODAY_SESSION_KEY) if session is not None else None
+    if not isinstance(saved, dict):
+        return 0
+    n, at = saved.get("n"), saved.get("at")
+    if not isinstance(n, int) or not isinstance(at, int):
+        return 0
+    return n if 0 <= time.time() - at < TODAY_FRESH_SECONDS else 0
 
 
 def linli(request: HttpRequest) -> dict[str, Any]:
@@ -46,4 +64,5 @@ def linli(request: HttpRequest) -> dict[str, Any]:
         "can_see_places": can_see_places,
         # The bell's badge in the header: one COUNT on an indexed (user, read_at) pair.
         "unread_notifications": unread_count(user) if signed_in else 0,
+        "today_count": today_badge(request) if signed_in else 0,
     }

@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 
 from django import forms
 from django.contrib import messages
+from django.contrib.messages.storage.base import BaseStorage
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.functional import Promise
@@ -87,11 +88,14 @@ def run_service(
     ok: Message | Callable[[T], Message] | None = None,
     form: forms.Form | None = None,
     quiet: bool = False,
+    once: bool = False,
     **kwargs: Any,
 ) -> Outcome[T]:
     """``service(actor=request.user, **kwargs)``. A refusal goes on ``form`` if given, else is
     an error message (``quiet``: neither, the caller shows ``outcome.error`` itself); on
-    success, ``ok`` (a text, or a function of the result giving one) is a success message."""
+    success, ``ok`` (a text, or a function of the result giving one) is a success message.
+    ``once``: not added again while the same message still waits to be shown (an idempotent
+    service's replay, e.g. a form posted twice, says it once)."""
     try:
         value = service(actor=request.user, **kwargs)
     except NotFound:
@@ -103,6 +107,17 @@ def run_service(
             messages.error(request, str(exc))
         return Outcome(error=exc)
     if ok is not None:
-        text = ok(value) if callable(ok) else ok
-        messages.success(request, str(text))
+        text = str(ok(value) if callable(ok) else ok)
+        if not (once and _waiting(request, text)):
+            messages.success(request, text)
     return Outcome(value)
+
+
+def _waiting(request: HttpRequest, text: str) -> bool:
+    """Whether ``text`` is among the messages not shown yet (they stay waiting: reading the
+    storage marks it used, which is undone)."""
+    storage = messages.get_messages(request)
+    waiting = any(str(m) == text for m in storage)
+    if isinstance(storage, BaseStorage):
+        storage.used = False
+    return waiting

@@ -17,6 +17,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy
 
 from linli.core.errors import ValidationFailed
 from linli.core.text import INT_MAX, INT_MIN, clean_text, parse_int
@@ -48,6 +49,13 @@ class NameField(TextField):
 
 
 class BoundedIntegerField(forms.IntegerField):
+    # Plain words instead of Django's stock "确保该值小于或等于…" (a field may say more).
+    default_error_messages = {
+        "invalid": gettext_lazy("请填写整数"),
+        "min_value": gettext_lazy("不能少于 %(limit_value)s"),
+        "max_value": gettext_lazy("不能超过 %(limit_value)s"),
+    }
+
     def __init__(self, *, min_value: int = 0, max_value: int = INT_MAX, **kwargs: Any):
         if not INT_MIN <= min_value <= max_value <= INT_MAX:
             raise ValueError("bounds must lie within PostgreSQL's integer")

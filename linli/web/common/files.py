@@ -10,8 +10,8 @@ from running anything in them.
 - In production nginx sends the bytes: with ``LINLI_X_ACCEL_REDIRECT`` set (e.g.
   ``/_protected/``), the view checks permission and answers with an empty body and an
   ``X-Accel-Redirect`` header naming the file under that internal location
-  (docs/deployment-files.md). Otherwise the view streams the file through the storage API,
-  which works for any storage (file system, S3).
+  (deploy/nginx/linli-locations.conf, docs/deployment.md). Otherwise the view streams the
+  file through the storage API, which works for any storage (file system, S3).
 """
 
 from __future__ import annotations

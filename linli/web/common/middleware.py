@@ -1,6 +1,6 @@
 """Per-person display preferences, the Permissions-Policy header, and the net for bad input.
 
-Preferences: language and 长辈模式 (large text, high contrast).
+Preferences: language and 长辈版 (large text, high contrast).
 
 Both are cookies so they work before sign-in (an older resident can enlarge the sign-in
 page); a signed-in user's saved choice wins. The language cookie is Django's own, read by

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from linli.core.quarters import quarter_of
@@ -56,7 +56,7 @@ class MeetingForm(NoColonLabels, forms.Form):
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
     )
-    location = NameField(label=_("地点"), max_length=80, required=False)
+    location = NameField(label=pgettext_lazy("location", "地点"), max_length=80, required=False)
     matters = MatterChoices(
         label=_("议题（可稍后再加）"),
         queryset=Matter.objects.none(),

@@ -17,9 +17,10 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from linli.activities import policies as activities_policies
 from linli.people import policies, selectors
 from linli.people.choices import Gender, ResidentGroup
-from linli.people.models import ImportStatus
+from linli.people.models import ImportStatus, Resident
 from linli.people.policies import Action
 from linli.people.selectors_imports import (
     import_communities_for,
@@ -31,6 +32,7 @@ from linli.people.services import imports as import_services
 from linli.places.choices import PlaceKind
 from linli.places.models import Place
 from linli.places.selectors import place_children, places_roots
+from linli.points import policies as points_policies
 from linli.web.common.door import run_service
 from linli.web.common.pages import render_page
 from linli.web.common.params import query_int, query_text
@@ -128,8 +130,23 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "temp_password": request.session.pop("linli_temp_password", None)
             if can_manage
             else None,
+            **_resident_links(request, resident),
         },
     )
+
+
+def _resident_links(request: HttpRequest, resident: Resident) -> dict[str, bool]:
+    """Which of her pages the actor may open (each asked of its area's policy): her points,
+    her volunteer record; her matters are a search on the 议事 list, scoped by itself."""
+    own = resident.user_id is not None and resident.user_id == request.user.pk
+    return {
+        "own": own,
+        "can_points": own
+        or points_policies.can(
+            request.user, points_policies.PointsAction.RESIDENT_POINTS_VIEW, resident.household
+        ),
+        "can_record": activities_policies.can_see_record(request.user, resident),
+    }
 
 
 @login_required

@@ -18,7 +18,11 @@ from linli.web.common.forms import NoColonLabels
 
 class AwardForm(NoColonLabels, forms.Form):
     resident = BoundedIntegerField(min_value=1, widget=forms.HiddenInput)
-    rule = forms.ModelChoiceField(label=_("规则"), queryset=Rule.objects.none())
+    rule = forms.ModelChoiceField(
+        label=_("规则"),
+        queryset=Rule.objects.none(),
+        error_messages={"invalid_choice": _("请从列表中选择可用的规则")},
+    )
     points = BoundedIntegerField(
         label=_("积分"),
         min_value=1,
@@ -38,6 +42,8 @@ class AwardForm(NoColonLabels, forms.Form):
     )
     evidence_file = forms.FileField(label=_("照片"), required=False)
     idempotency_key = NameField(widget=forms.HiddenInput, max_length=120)
+    # Asked for when the same person gave the same resident points a few minutes ago.
+    confirm_repeat = forms.BooleanField(label=_("确认再加一次（这是另一件事）"), required=False)
 
     def __init__(self, *args: Any, rules: Any = None, **kwargs: Any):
         super().__init__(*args, **kwargs)

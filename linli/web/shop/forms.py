@@ -22,7 +22,15 @@ from linli.web.common.forms import NoColonLabels
 
 class RedeemForm(NoColonLabels, forms.Form):
     quantity = BoundedIntegerField(
-        label=gettext_lazy("数量"), min_value=1, max_value=MAX_QUANTITY, initial=1
+        label=gettext_lazy("数量"),
+        min_value=1,
+        max_value=MAX_QUANTITY,
+        initial=1,
+        error_messages={
+            "invalid": gettext_lazy("数量请填写整数，如 1、2"),
+            "min_value": gettext_lazy("数量至少是 1"),
+            "max_value": gettext_lazy("一次最多兑换 %(limit_value)s 件"),
+        },
     )
     idempotency_key = NameField(widget=forms.HiddenInput, max_length=120)
 

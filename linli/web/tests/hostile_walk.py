@@ -124,6 +124,8 @@ QUERY_PARAMS = [
     "kind",
     "status",
     "level",
+    "at_level",
+    "state",
     "group",
     "title",
     "resident",

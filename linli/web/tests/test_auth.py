@@ -63,7 +63,8 @@ def test_sign_out_is_a_post(client, secretary):
     assert client.get(reverse("web:logout")).status_code == 405
     response = client.post(reverse("web:logout"))
     assert response.status_code == 302
-    assert client.get(reverse("web:home")).status_code == 302
+    home = client.get(reverse("web:home"))  # signed out: a visitor's landing page
+    assert home.status_code == 200 and 'data-testid="landing"' in home.content.decode()
 
 
 @pytest.mark.django_db

@@ -21,6 +21,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from linli.core.quarters import local_date
 from linli.matters import policies
@@ -65,8 +66,8 @@ def _chart_data(f: BoardFigures) -> dict[str, Any]:
         "ratingLevels": [c.label for c in f.rating_levels],
         "ratingCounts": [c.count for c in f.rating_levels],
         "labels": {
-            "raised": _("提出"),
-            "finished": _("办结"),
+            "raised": pgettext("board", "提出"),
+            "finished": pgettext("board", "办结"),
             "ratings": _("评价数"),
         },
     }

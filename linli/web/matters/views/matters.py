@@ -7,8 +7,10 @@ from __future__ import annotations
 import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -31,13 +33,22 @@ from linli.matters.choices import (
     ReferralKind,
 )
 from linli.matters.models import Matter, MatterPhoto, Referral
-from linli.people.models import Department
+from linli.matters.selectors_search import (
+    STATE_GROUPS,
+    TEXT_LIMIT,
+    MatterSearch,
+    matter_search,
+    search_places,
+)
+from linli.matters.texts import DEPARTMENT_ACTOR
+from linli.people import selectors as people_selectors
+from linli.people.models import Department, Resident
 from linli.places.models import Place
 from linli.web.common.door import run_service
 from linli.web.common.files import serve_stored
 from linli.web.common.middleware import allow_features
 from linli.web.common.pages import map_settings
-from linli.web.common.params import query_text
+from linli.web.common.params import query_date, query_int, query_text
 
 # Steps with a button on the matter page (the rest come with meetings, referrals, ratings).
 BUTTONS = [
@@ -72,11 +83,81 @@ def _sources(user: Actor) -> list[tuple[str, str]]:
     return out
 
 
+def _read_search(request: HttpRequest, places: list[Place]) -> MatterSearch:
+    """The search form's fields from the query string; a value the page does not offer is
+    treated as absent (never handed to the database as it came)."""
+    params = request.GET
+
+    def choice(name: str, allowed: Any) -> str:
+        value = str(params.get(name) or "")[:20]
+        return value if value in allowed else ""
+
+    place_id = query_int(params, "place")
+    start, end = query_date(params, "start"), query_date(params, "end")
+    if start and end and end < start:
+        start, end = end, start
+    return MatterSearch(
+        text=query_text(params, "q", limit=TEXT_LIMIT),
+        state=choice("state", set(MatterState.values) | set(STATE_GROUPS)),
+        level=choice("at_level", MatterLevel.values),
+        kind=choice("kind", MatterKind.values),
+        place=next((p for p in places if p.pk == place_id), None),
+        start=start,
+        end=end,
+        resident=_resident(request, query_int(params, "resident")),
+    )
+
+
+def _resident(request: HttpRequest, pk: int | None) -> Resident | None:
+    """The resident whose matters are asked for, if the actor may see her (else absent)."""
+    if pk is None:
+        return None
+    visible = people_selectors.residents_visible_to(request.user, include_moved_out=True)
+    return (
+        visible.filter(pk=pk).first()
+        or Resident.objects.filter(pk=pk, user_id=request.user.pk or 0).first()
+    )
+
+
+def _search_context(request: HttpRequest) -> dict[str, Any]:
+    places = search_places(request.user)
+    search = _read_search(request, places)
+    found = None
+    keep = ""
+    if not search.is_empty:
+        found = Paginator(matter_search(request.user, search), 20).get_page(request.GET.get("page"))
+        fields = {
+            "q": search.text,
+            "state": search.state,
+            "at_level": search.level,
+            "kind": search.kind,
+            "place": search.place.pk if search.place else "",
+            "start": search.start.isoformat() if search.start else "",
+            "end": search.end.isoformat() if search.end else "",
+            "resident": search.resident.pk if search.resident else "",
+        }
+        keep = urlencode({k: v for k, v in fields.items() if v})
+    return {
+        "search": search,
+        "found": found,
+        "search_keep": keep,
+        "search_places": places,
+        "search_states": [(k, label) for k, (label, _v) in STATE_GROUPS.items()]
+        + list(MatterState.choices),
+        "search_levels": MatterLevel.choices,
+        "search_kinds": MatterKind.choices,
+        "text_limit": TEXT_LIMIT,
+    }
+
+
 @login_required
 def matter_list(request: HttpRequest) -> HttpResponse:
     """The queues: the matters one handles (a leader's building; staff's community, by
     level), those one raised or follows, and the open ones at one's own building/compound."""
     user = request.user
+    context = _search_context(request)
+    searching = context["found"] is not None
+    # ?level= is the queue's tab; the search's level is ?at_level=.
     level = request.GET.get("level", "")
     if level and level not in MatterLevel.values:
         level = ""
@@ -118,6 +199,8 @@ def matter_list(request: HttpRequest) -> HttpResponse:
             "nearby": nearby,
             "can_raise": bool(policies.raise_places(user)),
             "handles_referrals": bool(policies.handler_department_ids(user)),
+            "searching": searching,
+            **context,
         },
     )
 
@@ -223,6 +306,13 @@ def matter_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for a in BUTTONS
         if a in allowed
     ]
+    # A finished matter (办结, 已评价) offers closing; reopening it is the exception, asked
+    # for apart (with its reason), not a button beside 关闭.
+    apart = [b for b in buttons if b["action"] == MatterAction.REOPEN]
+    if apart and MatterAction.CLOSE in allowed:
+        buttons = [b for b in buttons if b["action"] != MatterAction.REOPEN]
+    else:
+        apart = []
     following = matter.followers.filter(user_id=request.user.pk or 0).exists()
     timeline = list(selectors.matter_timeline(matter))
     referrals = selectors.matter_referrals(matter)
@@ -233,8 +323,13 @@ def matter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Handlers act under their names; a resident raiser's name is masked for other residents
     # (PIPL: not made public without consent), shown in full to them and to handlers.
     full_names = policies.can(request.user, policies.MatterAction.VIEW, matter.place)
+    departments = selectors.timeline_departments(timeline)
     for e in timeline:
-        if e.actor is None and e.actor_kind in (workflows.RAISER, "resident"):
+        dept = departments.get(e.data.get("department", 0)) if isinstance(e.data, dict) else None
+        if dept and e.actor_kind == workflows.DEPARTMENT:
+            # A department's step is the department's; its handler's name when one acted.
+            who = DEPARTMENT_ACTOR % {"dept": dept, "name": e.actor.name} if e.actor else dept
+        elif e.actor is None and e.actor_kind in (workflows.RAISER, "resident"):
             who = _("居民（匿名）")  # a rating or 办不成事 flag: never who
         elif e.actor is None:
             who = _("系统")
@@ -256,6 +351,7 @@ def matter_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "timeline": timeline,
             "photos": list(matter.photos.all()),
             "buttons": buttons,
+            "apart": apart,
             "following": following,
             "is_open": matter.state in OPEN_STATES,
             "can_adopt": matter.kind == MatterKind.SUGGESTION,

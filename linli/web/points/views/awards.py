@@ -4,6 +4,8 @@ writes through points.services; outside one's places is 404."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -26,6 +28,10 @@ from linli.web.common.params import query_int, query_text
 from linli.web.common.scoping import community_from_request
 
 from ..forms import AwardForm, RejectForm, ReverseForm
+
+# A second award by the same person to the same resident within this time is asked about.
+REPEAT_MINUTES = 10
+REPEAT_WINDOW = dt.timedelta(minutes=REPEAT_MINUTES)
 
 
 @login_required
@@ -67,22 +73,42 @@ def points_award_view(request: HttpRequest) -> HttpResponse:
     if mode is None:
         raise Http404
     community, communities = community_from_request(request, from_lower_grants=True, action=mode)
-    rules = selectors.rules_for_community(community, on=timezone.localdate())
+    rules = selectors.rules_usable(community, mode, on=timezone.localdate())
     form = AwardForm(request.POST or None, request.FILES or None, rules=rules)
     resident = None
     resident_id = query_int(request.POST, "resident") or query_int(request.GET, "resident")
     if resident_id is not None:
         resident = people_selectors.resident_get_for_actor(request.user, resident_id)
+    repeat = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         if resident is None:
             form.add_error(None, _("请先选择居民"))
-        else:
+        elif not selectors.award_key_used(data["idempotency_key"]) and not data["confirm_repeat"]:
+            repeat = selectors.recent_award_by(
+                request.user, resident, since=timezone.now() - REPEAT_WINDOW
+            )
+        if repeat is not None:
+            form.add_error(
+                None,
+                _(
+                    "%(minutes)s 分钟内你已为 %(name)s 加过 %(n)s 分（%(rule)s）。如果是返回后"
+                    "重复提交，不用再提交；如果这是另一件事，请勾选“确认再加一次”后提交。"
+                )
+                % {
+                    "minutes": REPEAT_MINUTES,
+                    "name": repeat.resident.name,
+                    "n": repeat.points,
+                    "rule": repeat.rule.name,
+                },
+            )
+        elif resident is not None and not form.errors:
             name = resident.name
             done = run_service(
                 request,
                 points_award,
                 form=form,
+                once=True,  # an exact replay of the form says so once
                 ok=lambda award: (
                     (
                         _("已为 %(name)s 加 %(n)d 分。")
@@ -110,6 +136,7 @@ def points_award_view(request: HttpRequest) -> HttpResponse:
             "communities": communities,
             "is_proposal": mode == PointsAction.PROPOSE,
             "rules": rules,
+            "repeat": repeat,
         },
     )
 

@@ -17,4 +17,9 @@
     if (el.hasAttribute("data-form-action")) el.form.action = el.value;
     if (el.hasAttribute("data-autosubmit")) el.form.submit();
   });
+  // 长辈版: the menu is one row that scrolls sideways; bring the page's own tab into view.
+  document.addEventListener("DOMContentLoaded", function () {
+    var here = document.querySelector(".nav [aria-current=page]");
+    if (here && here.scrollIntoView) here.scrollIntoView({ block: "nearest", inline: "nearest" });
+  });
 })();
