@@ -15,10 +15,13 @@ Figures, each next to a floor measured in the same run:
   transaction in raw SQL through psycopg — lock the account, sum the resident's points under
   the rule for the cap windows, insert the posting, its two entries, move the balance,
   insert the award row and its audit row (every award must check its caps and be audited).
-  Goal: ≥ 0.5x the floor's rate. The bare floor (no cap sums, no audit row) is printed too.
+  Goal: ≥ 0.5x the floor's rate. The bare floor (no cap sums, no audit row) is printed too,
+  and ``award_service_orm_{1,8}w``: the same service on the ledger writer's ORM path (its
+  PostgreSQL statements switched off, as on SQLite), which decides whether the statement
+  path is worth keeping (docs/points.md).
 - ``award_batch_1000``: ``points_award_batch`` of one rule to 1,000 residents (2,000
   entries), median of 5. Floor: the same rows in raw SQL in one transaction. Goal:
-  ≥ 20,000 entries/s.
+  ≥ 20,000 entries/s. ``award_batch_orm_1000``: the same on the ORM path, interleaved.
 - ``points_verify_1m``: ``ledger_verify()`` and ``manage.py points verify`` (a subprocess,
   Django start-up included) over 1,000,000 entries; they must report no drift. Floor: the
   bare ``SELECT account_id, SUM(amount) FROM points_entry GROUP BY account_id``. Goal: < 10 s.
@@ -73,9 +76,9 @@ BATCH_RUNS = 5
 ENTRIES = 1_000_000
 # Awards the run makes (warm-ups included), each a posting of two entries.
 PLANNED_AWARDS = (
-    3 * (points_workers.WARMUP + SINGLE_1W)
-    + 3 * WORKERS * (points_workers.WARMUP + SINGLE_8W)
-    + 2 * (BATCH_RUNS + 1) * BATCH
+    4 * (points_workers.WARMUP + SINGLE_1W)
+    + 4 * WORKERS * (points_workers.WARMUP + SINGLE_8W)
+    + 3 * (BATCH_RUNS + 1) * BATCH
 )
 GOAL_RATIO = 0.5
 GOAL_BATCH = 20_000.0
@@ -258,9 +261,9 @@ def _race(ctx: SimpleNamespace, kind: str, workers: int, per_worker: int) -> tup
     processes = []
     for _ in range(workers):
         residents = _take(ctx, points_workers.WARMUP + per_worker)
-        if kind == "service":
+        if kind in ("service", "service_orm"):
             target = points_workers.service_worker
-            args: tuple[object, ...] = (ctx.staff.pk, ctx.rule.pk, residents)
+            args: tuple[object, ...] = (ctx.staff.pk, ctx.rule.pk, residents, kind == "service")
         else:
             target = points_workers.floor_worker
             ids = (ctx.community.pk, ctx.rule.pk, ctx.issuance.pk, ctx.staff.pk, ctx.rule.key)
@@ -288,6 +291,7 @@ def _singles(ctx: SimpleNamespace) -> Iterator[str]:
         bare_rate, bare_p99 = _race(ctx, "floor", workers, per_worker)
         floor_rate, floor_p99 = _race(ctx, "floor_same_work", workers, per_worker)
         rate, p99 = _race(ctx, "service", workers, per_worker)
+        orm_rate, orm_p99 = _race(ctx, "service_orm", workers, per_worker)
         yield (
             f"award_floor_bare_{workers}w: {bare_rate:.0f} awards/s p99 {bare_p99 * 1000:.1f} ms"
             " (lock, posting, entries, balance, award row)"
@@ -301,11 +305,16 @@ def _singles(ctx: SimpleNamespace) -> Iterator[str]:
             f"({rate / floor_rate:.2f}x floor {floor_rate:.0f}/s; "
             f"{rate / bare_rate:.2f}x bare floor {bare_rate:.0f}/s)"
         )
+        yield (
+            f"award_service_orm_{workers}w: {orm_rate:.0f} awards/s p99 {orm_p99 * 1000:.1f} ms "
+            f"({orm_rate / floor_rate:.2f}x floor {floor_rate:.0f}/s; "
+            f"{orm_rate / rate:.2f}x the statement path) — the ORM path, as on SQLite"
+        )
         if rate < GOAL_RATIO * floor_rate:
             FAILED = 1
             yield f"# award_service_{workers}w below the {GOAL_RATIO}x floor goal"
     made = Award.objects.count() - before
-    expected = PLANNED_AWARDS - 2 * (BATCH_RUNS + 1) * BATCH
+    expected = PLANNED_AWARDS - 3 * (BATCH_RUNS + 1) * BATCH
     if made != expected:
         raise SystemExit(f"bench: expected {expected} awards, found {made}")
 
@@ -382,13 +391,13 @@ def _batch_floor(ctx: SimpleNamespace, resident_ids: list[int]) -> float:
     return time.perf_counter() - started
 
 
-def _batches(ctx: SimpleNamespace) -> Iterator[str]:
-    global FAILED
-    times, floors = [], []
-    for i in range(BATCH_RUNS + 1):  # the first of each is a warm-up
-        floors.append(_batch_floor(ctx, _take(ctx, BATCH)))
-        ids = _take(ctx, BATCH)
-        residents = list(Resident.objects.filter(pk__in=ids).select_related("household"))
+def _batch(ctx: SimpleNamespace, i: int, statements: bool) -> float:
+    from linli.points.ledger import statements as ledger_statements
+
+    ids = _take(ctx, BATCH)
+    residents = list(Resident.objects.filter(pk__in=ids).select_related("household"))
+    ledger_statements.ENABLED = statements
+    try:
         started = time.perf_counter()
         batch = points_award_batch(
             actor=ctx.staff,
@@ -397,16 +406,34 @@ def _batches(ctx: SimpleNamespace) -> Iterator[str]:
             points=5,
             idempotency_key=f"bench-batch:{uuid.uuid4().hex}",
             source_type="activity",
-            source_id=f"bench-{i}",
+            source_id=f"bench-{i}-{statements}",
         )
-        times.append(time.perf_counter() - started)
-        if batch.awards.filter(status=AwardStatus.POSTED).count() != BATCH:
-            raise SystemExit("bench: the batch did not post every award")
+        seconds = time.perf_counter() - started
+    finally:
+        ledger_statements.ENABLED = True
+    if batch.awards.filter(status=AwardStatus.POSTED).count() != BATCH:
+        raise SystemExit("bench: the batch did not post every award")
+    return seconds
+
+
+def _batches(ctx: SimpleNamespace) -> Iterator[str]:
+    global FAILED
+    times, orm_times, floors = [], [], []
+    for i in range(BATCH_RUNS + 1):  # the first of each is a warm-up; the three interleaved
+        floors.append(_batch_floor(ctx, _take(ctx, BATCH)))
+        times.append(_batch(ctx, i, statements=True))
+        orm_times.append(_batch(ctx, i, statements=False))
     seconds, floor = statistics.median(times[1:]), statistics.median(floors[1:])
+    orm_seconds = statistics.median(orm_times[1:])
     rate, floor_rate = 2 * BATCH / seconds, 2 * BATCH / floor
+    orm_rate = 2 * BATCH / orm_seconds
     yield (
         f"award_batch_{BATCH}: {rate:.0f} entries/s {seconds * 1000:.0f} ms per batch "
         f"({rate / floor_rate:.2f}x floor {floor_rate:.0f}/s)"
+    )
+    yield (
+        f"award_batch_orm_{BATCH}: {orm_rate:.0f} entries/s {orm_seconds * 1000:.0f} ms per "
+        f"batch ({orm_rate / floor_rate:.2f}x floor {floor_rate:.0f}/s) — the ORM path"
     )
     if rate < GOAL_BATCH:
         FAILED = 1

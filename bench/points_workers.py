@@ -16,11 +16,16 @@ POINTS = 10
 WARMUP = 20
 
 
-def service_worker(barrier, queue, actor_pk, rule_pk, resident_ids):
+def service_worker(barrier, queue, actor_pk, rule_pk, resident_ids, statements=True):
+    """``points_award`` from one process; ``statements`` False: the ORM path (the ledger
+    writer's PostgreSQL statements switched off, as on SQLite)."""
     try:
         import django
 
         django.setup()
+        from linli.points.ledger import statements as ledger_statements
+
+        ledger_statements.ENABLED = statements
         from linli.core.actors import SYSTEM
         from linli.people.models import Resident, User
         from linli.people.policies import grants

@@ -41,9 +41,9 @@ from linli.core.errors import Conflict, NotFound
 from linli.core.quarters import local_date
 from linli.core.texts import list_separator
 from linli.notifications.services import notify
+from linli.points.ledger import cap_usage
 from linli.points.models import Award, Rule
 from linli.points.services import points_award_batch
-from linli.points.services.awards import cap_usage
 
 from .. import hours, policies
 from ..choices import ActivityStatus, HoursKind

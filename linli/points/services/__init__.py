@@ -1,3 +1,4 @@
+from ..ledger import ledger_verify
 from .awards import (
     award_approve,
     award_reject,
@@ -6,7 +7,6 @@ from .awards import (
     points_award_batch,
 )
 from .expiry import points_expire
-from .ledger import ledger_verify
 from .rules import catalog_version_create, points_settings_update, rule_create, rule_revise
 
 __all__ = [

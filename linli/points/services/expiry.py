@@ -9,20 +9,20 @@ command again posts nothing new.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
 from linli.audit.services import audit_record
+from linli.core.actors import Actor
 from linli.core.quarters import start_of_day
 from linli.places.models import Place
 
-from ..choices import AccountKind, ExpiryPolicy, PostingKind
+from ..choices import AccountKind, ExpiryPolicy
+from ..ledger import write_expiry
 from ..locks import system_account
-from ..models import Account, Entry, PointsSettings
-from .ledger import Line, post
+from ..models import Account, Entry, PointsSettings, Posting
 
 
 def expiry_cutoff_year(policy: str, keep_years: int, as_of: dt.date) -> int | None:
@@ -33,7 +33,7 @@ def expiry_cutoff_year(policy: str, keep_years: int, as_of: dt.date) -> int | No
     return as_of.year - years
 
 
-def points_expire(*, actor: Any, community: Place, as_of: dt.date) -> int:
+def points_expire(*, actor: Actor, community: Place, as_of: dt.date) -> int:
     """Post the expiries due in ``community`` on ``as_of``. Returns points expired."""
     settings_row = PointsSettings.objects.filter(community=community).first()
     if settings_row is None:
@@ -67,8 +67,6 @@ def points_expire(*, actor: Any, community: Place, as_of: dt.date) -> int:
             .values_list("account_id", "s")
         )
         sink = system_account(community.pk, AccountKind.EXPIRY)
-        from ..models import Posting
-
         done = set(
             Posting.objects.filter(
                 idempotency_key__in=[f"expiry:{cutoff}:{a.pk}" for a in accounts]
@@ -83,13 +81,13 @@ def points_expire(*, actor: Any, community: Place, as_of: dt.date) -> int:
             amount = min(max(left, 0), account.balance)
             if amount <= 0:
                 continue
-            post(
-                community_id=community.pk,
-                kind=PostingKind.EXPIRY,
-                lines=[Line(account, -amount), Line(sink, amount)],
-                occurred_at=now,
-                idempotency_key=key,
-                created_by=actor,
+            write_expiry(
+                account,
+                sink=sink,
+                amount=amount,
+                key=key,
+                now=now,
+                actor=actor,
                 memo=f"{cutoff} 年及以前的积分到期",
             )
             total += amount

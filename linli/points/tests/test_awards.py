@@ -463,21 +463,20 @@ def test_verify_names_each_drift(secretary, dzj, neighbour, suggestion_rule):
 def test_a_crash_mid_posting_leaves_nothing(secretary, dzj, suggestion_rule, monkeypatch):
     """Die after the posting, entries, balance and award are written but before commit: the
     transaction rolls back whole. (test_kill.py does it with a real SIGKILL.)"""
-    from linli.points.services import awards as awards_module
-    from linli.points.services import sql
+    from linli.points.ledger import statements, writer
 
-    real_insert = sql.insert_award
+    real_insert = statements.write_posted
 
-    def dying_insert(params):
-        real_insert(params)
+    def dying_insert(*args, **kwargs):
+        real_insert(*args, **kwargs)
         raise SystemExit("killed")
 
     def dying_audit(*args, **kwargs):
         raise SystemExit("killed")
 
     before = snapshot()
-    monkeypatch.setattr(sql, "insert_award", dying_insert)
-    monkeypatch.setattr(awards_module, "audit_record", dying_audit)
+    monkeypatch.setattr(statements, "write_posted", dying_insert)
+    monkeypatch.setattr(writer, "audit_record", dying_audit)
     with pytest.raises(SystemExit):
         points_award(
             actor=secretary,

@@ -25,24 +25,25 @@ CHILD = textwrap.dedent(
     django.setup()
     from linli.people.models import Resident, User
     from linli.points.models import Rule
-    from linli.points.services import awards, points_award, sql
+    from linli.points.ledger import statements, writer
+    from linli.points.services import points_award
 
-    sql.FAST_PATH = os.environ["FAST_PATH"] == "1"
+    statements.ENABLED = os.environ["FAST_PATH"] == "1"
 
     def stall():
         # The posting, its entries, the balance and the award are written; not committed.
         print("ENTRIES-WRITTEN", flush=True)
         time.sleep(60)  # killed here, inside the transaction
 
-    real_insert = sql.insert_award
+    real_insert = statements.write_posted
 
-    def slow_insert(params):
-        result = real_insert(params)
+    def slow_insert(*args, **kwargs):
+        result = real_insert(*args, **kwargs)
         stall()
         return result
 
-    sql.insert_award = slow_insert  # PostgreSQL's path
-    awards.audit_record = lambda *a, **k: stall()  # the ORM path
+    statements.write_posted = slow_insert  # PostgreSQL's path
+    writer.audit_record = lambda *a, **k: stall()  # the ORM path
     points_award(
         actor=User.objects.get(pk=int(sys.argv[1])),
         resident=Resident.objects.get(pk=int(sys.argv[2])),
@@ -64,13 +65,13 @@ def test_killed_mid_posting_leaves_no_trace(secretary, dzj, suggestion_rule):
         f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:"
         f"{settings['PORT'] or 5432}/{settings['NAME']}"
     )
-    from linli.points.services import sql
+    from linli.points.ledger import statements
 
     env = {
         **os.environ,
         "DATABASE_URL": url,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "FAST_PATH": "1" if sql.FAST_PATH else "0",
+        "FAST_PATH": "1" if statements.ENABLED else "0",
     }
     env.pop("LINLI_TEST_DB_NAME", None)
     child = subprocess.Popen(

@@ -34,6 +34,7 @@ from linli.core.quarters import CHINA, local_date
 from linli.people.choices import ResidentGroup
 from linli.people.models import GroupMembership, Resident
 from linli.points.choices import AccountKind, PostingKind, RuleCategory
+from linli.points.ledger import Line, post
 from linli.points.locks import lock_resident_account, system_account
 from linli.points.models import Entry, Posting
 from linli.points.selectors_stats import YearFigures, year_bounds, year_figures
@@ -44,7 +45,6 @@ from linli.points.services import (
     points_award_batch,
     rule_create,
 )
-from linli.points.services.ledger import Line, post
 from linli.points.tests.shop_fixtures import *  # noqa: F403 - fixtures for the shop test
 from tests.factories import HouseholdFactory, ResidentFactory
 

@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from linli.core.quarters import CHINA
 from linli.points.choices import AccountKind, PostingKind
+from linli.points.ledger import Line, post
 from linli.points.locks import lock_resident_account, system_account
 from linli.points.services import points_award
-from linli.points.services.ledger import Line, post
 from linli.web.tests.security_checks import assert_security_headers
 
 PERSONAS = ["anonymous", "resident_user", "leader", "staff", "secretary", "supervisor", "outsider"]

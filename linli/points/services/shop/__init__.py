@@ -2,14 +2,15 @@
 
 Every write checks its policy first, owns one durable transaction, locks rows in the fixed
 order (the resident's account → the reward → the order), re-checks after the lock, moves
-points only through ``ledger.post`` and writes its audit row in the same transaction.
+points only through the ledger writer (``linli.points.ledger``) and writes its audit row in
+the same transaction.
 
 A redemption takes the points (resident −n, the community's redemption account +n) and the
 stock (``F('stock') - q``, CHECK stock ≥ 0 as the backstop) at once. A cancelled or expired
 order gives both back: a REFUND posting that names the original (``Posting.reverses``) and
 ``F('stock') + q``. State changes go through ``workflows.transition`` after the order is
-locked. On PostgreSQL the placement runs as one statement (``sql_shop``); the ORM path is
-kept for SQLite and tested on both.
+locked. On PostgreSQL the writer puts an order's posting, entries, balance, row and audit row
+in one statement; the ORM path is kept for SQLite and tested on both.
 """
 
 from .orders import (

@@ -1,5 +1,6 @@
-"""Orders: redemption inside the open window (one statement on PostgreSQL, the ORM
-elsewhere), cancel, fulfil, voucher confirmation and expiry with refunds."""
+"""Orders: redemption inside the open window, cancel, fulfil, voucher confirmation and
+expiry with refunds. Points move only through the ledger writer (``linli.points.ledger``:
+one statement on PostgreSQL, the ORM elsewhere)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ import datetime as dt
 import hashlib
 import secrets
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from linli.audit.services import audit_actor_and_data, audit_record
+from linli.audit.services import audit_record
 from linli.core.actors import SYSTEM, Actor, is_system
 from linli.core.errors import Conflict, NotFound, ValidationFailed
 from linli.core.quarters import local_date, quarter_of, start_of_day
@@ -22,11 +23,10 @@ from linli.people.policies import acting_user
 from linli.places.models import Place
 
 from ... import policies, workflows
-from ...choices import AccountKind, OrderStatus, PostingKind, RewardKind
+from ...choices import AccountKind, OrderStatus, RewardKind
+from ...ledger import Audit, Held, hold, write_order, write_refund
 from ...limits import MAX_QUANTITY
-from ...locks import lock_resident_account, system_account
 from ...models import (
-    Account,
     Order,
     PointsSettings,
     Posting,
@@ -34,8 +34,6 @@ from ...models import (
     Reward,
 )
 from ...policies import PointsAction
-from .. import sql, sql_shop
-from ..ledger import Line, post
 from ._common import _clean_key, _community, _hash, _is_own, _positive, _text
 
 # Open orders of a window that closed more than this long ago are expired (points and
@@ -187,9 +185,7 @@ def redemption_place(
             return _replay(existing, request_hash)
         raise ValidationFailed(_("该居民已迁出，不能兑换"))
     try:
-        if sql.available() and sql_shop.FAST_PATH:
-            return _place_sql(actor, resident, reward, q, key, request_hash, when)
-        return _place_orm(actor, resident, reward, q, key, request_hash, when)
+        return _place(actor, resident, reward, q, key, request_hash, when)
     except IntegrityError:
         # A concurrent request with the same key won the race (both waited on the account
         # lock, so this is rare); anything else is a real error.
@@ -203,7 +199,7 @@ def _posting_key(key: str) -> str:
     return "order:" + hashlib.sha256(key.encode()).hexdigest()[:48]
 
 
-def _place_orm(
+def _place(
     actor: Actor,
     resident: Resident,
     reward: Reward,
@@ -212,175 +208,90 @@ def _place_orm(
     request_hash: str,
     when: dt.datetime,
 ) -> Order:
+    """Lock the resident's account; re-check the key, the window, the stock, the limit and
+    the balance; write the order with its posting through the ledger writer; take the stock
+    last (the one row every order of the shop updates, so it is held the shortest time)."""
     community_id = reward.community_id
     with transaction.atomic(durable=True):
-        account = lock_resident_account(resident)
+        held = hold(resident, AccountKind.REDEMPTION)
         existing = Order.objects.filter(idempotency_key=key).first()
         if existing is not None:
             return _replay(existing, request_hash)
         window = open_window(community_id, when)
         if window is None:
             raise Conflict(_closed_message(community_id, when))
-        locked = Reward.objects.select_for_update().get(pk=reward.pk)
-        _refuse_stock(locked, q)
-        if locked.per_resident_limit is not None:
-            _refuse_limit(locked, resident, quarter_used(resident.pk, locked, when), q)
-        points = locked.price * q
-        _refuse_balance(locked, resident, account.balance, points)
-        Reward.objects.filter(pk=locked.pk).update(stock=F("stock") - q)
-        redemption = system_account(community_id, AccountKind.REDEMPTION)
-        posting = post(
-            community_id=community_id,
-            kind=PostingKind.REDEMPTION,
-            lines=[Line(account, -points), Line(redemption, points)],
-            occurred_at=when,
-            idempotency_key=_posting_key(key),
-            created_by=actor,
-            memo=f"{locked.name} × {q}",
-        )
-        service = locked.kind == RewardKind.SERVICE
+        current = Reward.objects.get(pk=reward.pk)
+        _refuse_stock(current, q)
+        if current.per_resident_limit is not None:
+            _refuse_limit(current, resident, quarter_used(resident.pk, current, when), q)
+        points = current.price * q
+        _refuse_balance(current, resident, held.account.balance, points)
+        service = current.kind == RewardKind.SERVICE
         order = Order(
             community_id=community_id,
             window=window,
-            reward=locked,
+            reward=current,
             resident=resident,
             quantity=q,
             points=points,
             status=OrderStatus.VOUCHER if service else OrderStatus.PLACED,
-            posting=posting,
-            voucher_code=None,
+            voucher_code=new_voucher_code() if service else None,
             idempotency_key=key,
             request_hash=request_hash,
             placed_by=acting_user(actor),
             placed_at=when,
         )
-        if service:
-            for attempt in range(5):
-                order.voucher_code = new_voucher_code()
-                try:
-                    with transaction.atomic():
-                        order.save(force_insert=True)
-                    break
-                except IntegrityError:
-                    if attempt == 4 or Order.objects.filter(idempotency_key=key).exists():
-                        raise
-                    order.pk = None
-        else:
-            order.save(force_insert=True)
-        audit_record(
+        write_order(
+            order,
+            held=held,
             actor=actor,
-            action="shop.redeem",
-            target=order,
-            place_id=resident.household_id,
-            data={"reward": locked.pk, "quantity": q, "points": points, "resident": resident.pk},
+            posting_key=_posting_key(key),
+            memo=f"{current.name} × {q}",
+            audit=Audit(
+                actor,
+                "shop.redeem",
+                resident.household_id,
+                {"reward": current.pk, "quantity": q, "points": points, "resident": resident.pk},
+            ),
+            new_voucher=new_voucher_code,
         )
-        return order
-
-
-def _place_sql(
-    actor: Actor,
-    resident: Resident,
-    reward: Reward,
-    q: int,
-    key: str,
-    request_hash: str,
-    when: dt.datetime,
-) -> Order:
-    """``_place_orm`` on PostgreSQL in two statements (see ``sql_shop``): lock the account,
-    then take the stock, post, move the balance and write the order and its audit row — or
-    write nothing, and say why."""
-    community_id = reward.community_id
-    with transaction.atomic(durable=True):
-        locked = sql_shop.lock_account(resident.pk)
-        if locked is None:  # the resident's first posting: create the account, then lock
-            lock_resident_account(resident)
-            locked = sql_shop.lock_account(resident.pk)
-            assert locked is not None
-        bounds = _quarter_bounds(community_id, when, locked.quarter_start_month)
-        redemption_id = locked.redemption_account
-        if redemption_id is None:
-            redemption_id = system_account(community_id, AccountKind.REDEMPTION).pk
-        audit_actor, _data = audit_actor_and_data(actor, None)
-        by = actor.pk if isinstance(getattr(actor, "pk", None), int) else None
-        written = sql_shop.place(
-            {
-                "community": community_id,
-                "reward": reward.pk,
-                "resident": resident.pk,
-                "quantity": q,
-                "account": locked.account_id,
-                "balance": locked.balance,
-                "redemption": redemption_id,
-                "when": when,
-                "now": timezone.now(),
-                "by": by,
-                "posting_key": _posting_key(key),
-                "key": key,
-                "hash": request_hash,
-                "voucher": new_voucher_code(),
-                "audit_actor": audit_actor,
-                "extra": '{"by": "system"}' if is_system(actor) else "{}",
-                "place": resident.household_id,
-                **sql_shop.quarter_params(bounds),
-            }
-        )
-        if written is None:
-            # Nothing was written: a replay, or say why (we still hold the account lock).
-            existing = Order.objects.filter(idempotency_key=key).first()
-            if existing is not None:
-                return _replay(existing, request_hash)
-            if open_window(community_id, when) is None:
-                raise Conflict(_closed_message(community_id, when))
-            current = Reward.objects.get(pk=reward.pk)
-            _refuse_stock(current, q)
-            _refuse_limit(current, resident, quarter_used(resident.pk, current, when), q)
-            _refuse_balance(current, resident, locked.balance, current.price * q)
-            raise Conflict(_("兑换没有成功，请刷新后重试"))
-        if not sql_shop.take_stock(reward.pk, q):
+        if not _take_stock(current.pk, q):
             # Another order took the last items meanwhile: everything above is rolled back.
             _refuse_stock(Reward.objects.get(pk=reward.pk), q)
             raise Conflict(_("“%(name)s”已兑完") % {"name": reward.name})
-        order = Order(
-            pk=written.order_id,
-            community_id=community_id,
-            window_id=written.window_id,
-            reward=reward,
-            resident=resident,
-            quantity=q,
-            points=written.points,
-            status=written.status,
-            posting_id=written.posting_id,
-            voucher_code=written.voucher_code,
-            idempotency_key=key,
-            request_hash=request_hash,
-            placed_by_id=by,
-            placed_at=when,
-        )
-        order._state.adding = False
-        order._state.db = "default"
         return order
 
 
-def _lock_order_rows(order: Order) -> tuple[Account, Order]:
+# On PostgreSQL the foreign keys of the rows written before (deferred in Django's schema) are
+# checked first by SET CONSTRAINTS … IMMEDIATE, which PostgreSQL applies retroactively (the
+# ledger's balance check, points migration 0007, runs then too), so the reward row is locked
+# only for the UPDATE and the COMMIT. Then everything is deferred again, as Django declares it:
+# IMMEDIATE would otherwise last to the end of the transaction, and a posting written later in
+# it would be checked before its entries exist. ``stock >= q`` is re-evaluated on the row
+# version the UPDATE waited for, so two orders for the last item cannot both pass.
+def _take_stock(reward_id: int, quantity: int) -> bool:
+    """Take the stock (locking the reward row until COMMIT); False if there is not enough."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    taken = Reward.objects.filter(pk=reward_id, active=True, stock__gte=quantity).update(
+        stock=F("stock") - quantity
+    )
+    return taken == 1
+
+
+def _lock_order_rows(order: Order) -> tuple[Held, Order]:
     """Lock in the fixed order: the resident's account, the reward, the order."""
-    account = lock_resident_account(order.resident)
+    held = hold(order.resident, AccountKind.REDEMPTION)
     Reward.objects.select_for_update().filter(pk=order.reward_id).first()
     locked = Order.objects.select_for_update().select_related("reward").get(pk=order.pk)
-    return account, locked
+    return held, locked
 
 
-def _refund(actor: Actor, account: Account, order: Order, kind: str, note: str) -> Posting:
-    original = Posting.objects.get(pk=order.posting_id)
-    redemption = system_account(order.community_id, AccountKind.REDEMPTION)
-    refund = post(
-        community_id=order.community_id,
-        kind=PostingKind.REFUND,
-        lines=[Line(redemption, -order.points), Line(account, order.points)],
-        occurred_at=timezone.now(),
-        idempotency_key=f"refund:{original.pk}",
-        created_by=actor,
-        memo=(note or kind)[:200],
-        reverses=original,
+def _refund(actor: Actor, held: Held, order: Order, kind: str, note: str) -> Posting:
+    refund = write_refund(
+        order, held=held, actor=actor, memo=(note or kind)[:200], now=timezone.now()
     )
     Reward.objects.filter(pk=order.reward_id).update(stock=F("stock") + order.quantity)
     return refund
@@ -404,13 +315,13 @@ def order_cancel(*, actor: Actor, order: Order, reason: str = "") -> Order:
     role = workflows.STAFF if staff else workflows.RESIDENT
     note = _text(reason, 200, _("取消理由")) or _("取消兑换")
     with transaction.atomic(durable=True):
-        account, locked = _lock_order_rows(order)
+        held, locked = _lock_order_rows(order)
         if locked.status not in workflows.ORDER_OPEN:
             raise Conflict(
                 _("该订单已%(status)s，不能取消") % {"status": locked.get_status_display()}
             )
         target = workflows.transition(workflows.ORDER, locked.status, "cancel", role)
-        locked.refund_posting = _refund(actor, account, locked, "cancel", note)
+        locked.refund_posting = _refund(actor, held, locked, "cancel", note)
         _close(locked, actor, target, note)
         locked.save(
             update_fields=["status", "refund_posting", "closed_by", "closed_at", "close_note"]
@@ -529,14 +440,14 @@ def orders_expire(
     for order in due.select_related("resident", "resident__household").order_by("pk"):
         role = workflows.SYSTEM if is_system(actor) else workflows.STAFF
         with transaction.atomic(durable=True):
-            account, locked = _lock_order_rows(order)
+            held, locked = _lock_order_rows(order)
             if locked.status not in workflows.ORDER_OPEN:
                 continue  # cancelled, fulfilled or expired meanwhile
             target = workflows.transition(workflows.ORDER, locked.status, "expire", role)
             note = _("兑换期结束后 %(days)d 天未领取/未使用，积分退回") % {
                 "days": EXPIRY_GRACE.days
             }
-            locked.refund_posting = _refund(actor, account, locked, "expire", note)
+            locked.refund_posting = _refund(actor, held, locked, "expire", note)
             _close(locked, actor, target, note)
             locked.save(
                 update_fields=["status", "refund_posting", "closed_by", "closed_at", "close_note"]

@@ -1,69 +1,13 @@
-"""Posting primitives and the verifier. ``post()`` must run inside the caller's transaction
-with the resident accounts it touches already locked (locks.lock_resident_accounts)."""
+"""``ledger_verify``: recompute every balance from the entries and check the sums."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import connection
-from django.db.models import F
-from django.utils.translation import gettext as _
-
-from linli.core.errors import Conflict
 
 from ..choices import AccountKind
-from ..models import Account, Entry, Posting
-
-
-@dataclass(frozen=True)
-class Line:
-    account: Account
-    amount: int
-
-
-def post(
-    *,
-    community_id: int,
-    kind: str,
-    lines: Sequence[Line],
-    occurred_at: dt.datetime,
-    idempotency_key: str,
-    created_by: Any = None,
-    memo: str = "",
-    reverses: Posting | None = None,
-) -> Posting:
-    """Write one balanced posting and move the cached balances of resident accounts."""
-    if not lines or sum(line.amount for line in lines) != 0:
-        raise ValueError("a posting's entries must be non-empty and sum to zero")
-    if any(line.amount == 0 or not isinstance(line.amount, int) for line in lines):
-        raise ValueError("entries move a non-zero whole number of points")
-    for line in lines:
-        short = line.account.balance + line.amount < 0
-        if line.account.kind == AccountKind.RESIDENT and line.amount < 0 and short:
-            raise Conflict(
-                _("积分不足：余额 %(b)d 分，需要 %(n)d 分")
-                % {"b": line.account.balance, "n": -line.amount}
-            )
-    posting = Posting.objects.create(
-        community_id=community_id,
-        kind=kind,
-        memo=memo[:200],
-        occurred_at=occurred_at,
-        created_by=created_by if getattr(created_by, "pk", None) else None,
-        idempotency_key=idempotency_key,
-        reverses=reverses,
-    )
-    Entry.objects.bulk_create(
-        [Entry(posting=posting, account=line.account, amount=line.amount) for line in lines]
-    )
-    for line in lines:
-        if line.account.kind == AccountKind.RESIDENT:
-            Account.objects.filter(pk=line.account.pk).update(balance=F("balance") + line.amount)
-            line.account.balance += line.amount
-    return posting
+from ..models import Account, Entry
 
 
 @dataclass(frozen=True)
