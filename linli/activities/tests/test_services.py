@@ -239,7 +239,9 @@ def test_approval(tree, staff, patrol_rule, team_leader, team):
         signup_decide(actor=team_leader, signup=s2, approve=True, now=BEFORE)
     # The rejection freed a seat: the waiting one moves up to pending (it needs approval).
     assert Signup.objects.get(pk=s3.pk).status == SignupStatus.PENDING
-    assert Notification.objects.filter(user=r2.user, kind="activity.signup_rejected").exists()
+    # A rejection is its own notice kind (one kind, one sentence), with the reason typed.
+    told = Notification.objects.get(user=r2.user, kind="activity.signup_rejected")
+    assert told.params["reason"] == "名额留给队员" and "名额留给队员" in told.message
     # Pending is not enough to sign in.
     with pytest.raises(Conflict, match="审核"):
         scan(r3.user, a)
