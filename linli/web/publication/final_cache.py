@@ -36,7 +36,7 @@ MAX_PAGE = 10_000  # a page number beyond any list: the paginator answers with t
 BODY = "web/publication/publication_public_body.html"
 FRAME = "web/publication/publication_public_final.html"
 
-ContextFor = Callable[[HttpRequest, Publication, object], dict[str, Any]]
+ContextFor = Callable[[HttpRequest, Publication, int], dict[str, Any]]
 
 
 def _page_number(request: HttpRequest) -> int:

@@ -151,7 +151,7 @@ def publication_public(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _public_context(
-    request: HttpRequest, publication: Publication, page_number: object
+    request: HttpRequest, publication: Publication, page_number: int | str | None
 ) -> dict[str, Any]:
     lines = PublicationLine.objects.filter(publication=publication).order_by("position")
     page = Paginator(lines, LINES_PER_PAGE).get_page(page_number)
