@@ -15,7 +15,8 @@ keep-alive connections (http.client) drives each page for ``LINLI_BENCH_HTTP_SEC
 - ``points_history``: 代正菊's points (she is signed in);
 - ``board``: the street board, as 中山街道's supervisor 周建国;
 - ``shop``: the reward shop, as 代正菊;
-- ``home``: 代正菊's home page.
+- ``home``: 代正菊's home page;
+- ``public_list_304``: the public list again with its ETag (a returning browser), no goal.
 
 Prints ``http_<page>: N req/s p99 M ms (R x bare view)``. Goals: the public list ≥ 0.5×,
 every other page ≥ 0.1×; a missed goal (or any non-2xx answer) is a ``#`` line and FAILED.
@@ -182,11 +183,27 @@ def _wait_ready(port: int, path: str, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"gunicorn on :{port} did not answer")
 
 
-def _drive(port: int, path: str, cookie: str, seconds: float) -> tuple[float, float, int]:
-    """(requests per second, p99 in ms, non-2xx answers) over ``seconds``."""
+def _etag(port: int, path: str) -> str:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        return response.getheader("ETag") or ""
+    finally:
+        conn.close()
+
+
+def _drive(
+    port: int, path: str, cookie: str, seconds: float, etag: str = ""
+) -> tuple[float, float, int]:
+    """(requests per second, p99 in ms, answers that were not 2xx — or not 304 when a
+    conditional GET with ``etag`` is driven) over ``seconds``."""
     latencies: list[list[float]] = [[] for _ in range(CONNECTIONS)]
     bad = [0] * CONNECTIONS
     headers = {"Cookie": cookie} if cookie else {}
+    if etag:
+        headers["If-None-Match"] = etag
     start_at = time.monotonic() + 1.0  # a second of warm-up, not counted
     stop_at = start_at + seconds
 
@@ -204,7 +221,7 @@ def _drive(port: int, path: str, cookie: str, seconds: float) -> tuple[float, fl
                 status = 0
             if now >= start_at:
                 latencies[i].append(time.monotonic() - now)
-                if not 200 <= status < 300:
+                if (status != 304) if etag else not 200 <= status < 300:
                     bad[i] += 1
         conn.close()
 
@@ -253,6 +270,19 @@ def run() -> Iterator[str]:
                 if bad:
                     FAILED = 1
                     yield f"# http_{page}: {bad} answers were not 2xx (log: {log})"
+            # A browser coming back to the list: a conditional GET (no goal; 304 expected).
+            path = pages["public_list"][0]
+            etag = _etag(linli_port, path)
+            if etag:
+                rate, p99, bad = _drive(linli_port, path, "", SECONDS, etag=etag)
+                ratio = rate / floor if floor else 0.0
+                yield (
+                    f"http_public_list_304: {rate:.0f} req/s p99 {p99:.0f} ms "
+                    f"({ratio:.3f} x bare view)"
+                )
+                if bad:
+                    FAILED = 1
+                    yield f"# http_public_list_304: {bad} answers were not 304"
         finally:
             for server in servers:
                 server.terminate()
