@@ -50,6 +50,7 @@ from linli.points.services.publication import (
 )
 from linli.web.common.door import run_service
 
+from .final_cache import final_public
 from .forms import CreateForm, ObjectionForm, SettleForm
 
 LINES_PER_PAGE = 100
@@ -140,28 +141,36 @@ def publication_public(request: HttpRequest, pk: int) -> HttpResponse:
     publication = Publication.objects.select_related("community").filter(pk=pk).first()
     if publication is None or publication.status == PublicationStatus.DRAFT:
         raise Http404
-    lines = PublicationLine.objects.filter(publication=publication).order_by("position")
-    page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
-    cats = _all_categories(publication)
-    objector = _objector(request, publication)
+    if publication.status == PublicationStatus.FINAL:
+        return final_public(request, publication, _public_context)
     return render(
         request,
         "web/publication/publication_public.html",
-        {
-            "publication": publication,
-            "title": _title(publication),
-            "quarter": quarter_label(publication),
-            "last_day": publication.period_end - dt.timedelta(days=1),
-            "page": page,
-            "rows": _rows(page.object_list, cats),
-            "cats": cats,
-            "can_object": objector is not None,
-            "is_staff": _is_staff(request.user, publication),
-            "verified": publication_verify(publication)
-            if publication.status == PublicationStatus.FINAL
-            else None,
-        },
+        _public_context(request, publication, request.GET.get("page")),
     )
+
+
+def _public_context(
+    request: HttpRequest, publication: Publication, page_number: int | str | None
+) -> dict[str, Any]:
+    lines = PublicationLine.objects.filter(publication=publication).order_by("position")
+    page = Paginator(lines, LINES_PER_PAGE).get_page(page_number)
+    cats = _all_categories(publication)
+    objector = _objector(request, publication)
+    return {
+        "publication": publication,
+        "title": _title(publication),
+        "quarter": quarter_label(publication),
+        "last_day": publication.period_end - dt.timedelta(days=1),
+        "page": page,
+        "rows": _rows(page.object_list, cats),
+        "cats": cats,
+        "can_object": objector is not None,
+        "is_staff": _is_staff(request.user, publication),
+        "verified": publication_verify(publication)
+        if publication.status == PublicationStatus.FINAL
+        else None,
+    }
 
 
 @login_required

@@ -208,3 +208,37 @@ def test_ledger_filters(client, tree, secretary, posted, dzj, patrol_rule):
     body = client.get(url, {"start": "2023-11-30"}).content.decode()
     assert "义务巡逻" in body and "建言献策被采纳" not in body
     assert "共 1 笔" in body
+
+
+@pytest.mark.django_db
+def test_points_history_queries_do_not_grow_with_five_times_the_entries(
+    client, resident_user, secretary, dzj, suggestion_rule
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    done = []
+
+    def award(n):  # 4 a month: the rule's cap is 40 points a month
+        for _ in range(n):
+            month = 7 + len(done) // 4
+            done.append(month)
+            points_award(
+                actor=secretary,
+                resident=dzj,
+                rule=suggestion_rule,
+                points=10,
+                idempotency_key=str(uuid.uuid4()),
+                occurred_at=dt.datetime(2023, month, 18, 11, 0, tzinfo=dt.UTC),
+            )
+
+    client.force_login(resident_user)
+    url = reverse("web:resident_points", args=[dzj.pk])
+    award(4)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    award(16)
+    with CaptureQueriesContext(connection) as many:
+        body = client.get(url).content.decode()
+    assert len(many) == len(few), [q["sql"][:120] for q in many.captured_queries]
+    assert "200" in body  # the running balance after the twentieth award

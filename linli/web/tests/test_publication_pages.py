@@ -427,3 +427,90 @@ def test_public_list_links_to_that_quarters_sponsor_thanks(client, tree, secreta
     body = client.get(reverse("web:publication_public", args=[publication.pk])).content.decode()
     thanks = reverse("web:shop_thanks", args=[tree.heping.pk])
     assert f"{thanks}?year=2026&quarter=1" in body
+
+
+def _list_queries(captured):
+    return [q for q in captured if "points_publicationline" in q["sql"]]
+
+
+@pytest.mark.django_db
+def test_final_list_is_served_from_the_cache_with_etag_and_304(client, final):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cache.clear()
+    url = reverse("web:publication_public", args=[final.pk])
+    first = client.get(url)
+    assert first.status_code == 200 and final.digest in first.content.decode()
+    assert first["Cache-Control"] == "private, no-cache" and first["ETag"]
+    with CaptureQueriesContext(connection) as repeat:
+        second = client.get(url)
+    # A repeat renders the frame only: the list's lines are not read again.
+    assert second.status_code == 200 and final.digest in second.content.decode()
+    assert not _list_queries(repeat.captured_queries)
+    assert second["ETag"] == first["ETag"]
+    with CaptureQueriesContext(connection) as conditional:
+        again = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again.status_code == 304 and again.content == b""
+    assert again["ETag"] == first["ETag"]
+    assert "Content-Security-Policy" not in again  # the stored page keeps its nonce
+    assert len(conditional) <= 2
+    other_page = client.get(url + "?page=2", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert other_page.status_code == 200 and other_page["ETag"] != first["ETag"]
+
+
+@pytest.mark.django_db
+def test_public_list_not_final_has_no_etag(client, public):
+    response = client.get(reverse("web:publication_public", args=[public.pk]))
+    assert response.status_code == 200 and "ETag" not in response
+
+
+@pytest.mark.django_db
+def test_final_list_staff_and_public_get_their_own_cached_body(client, final, secretary):
+    from django.core.cache import cache
+
+    cache.clear()
+    url = reverse("web:publication_public", args=[final.pk])
+    manage = reverse("web:publication_detail", args=[final.pk])
+    assert manage not in client.get(url).content.decode()
+    client.force_login(secretary)
+    staff = client.get(url)
+    assert manage in staff.content.decode() and "ETag" not in staff
+    client.logout()
+    assert manage not in client.get(url).content.decode()
+
+
+@pytest.mark.django_db
+def test_final_list_queries_do_not_grow_with_five_times_the_lines(client, final):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from linli.points.models import PublicationLine
+
+    url = reverse("web:publication_public", args=[final.pk])
+    cache.clear()
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    count = PublicationLine.objects.filter(publication=final).count()
+    template = PublicationLine.objects.filter(publication=final).first()
+    PublicationLine.objects.bulk_create(
+        [
+            PublicationLine(
+                publication=final,
+                resident=ResidentFactory(household=template.resident.household, name=f"王{i}"),
+                position=1000 + i,
+                display_name=f"李*{i}",
+                building=template.building,
+                earned=1,
+                by_category={"customs": 1},
+                balance=1,
+            )
+            for i in range(4 * count)
+        ]
+    )
+    cache.clear()
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(url).status_code == 200
+    assert len(large) == len(small)
