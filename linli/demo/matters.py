@@ -194,6 +194,36 @@ def load_matters(demo: Demo, out: Writer | None = None) -> list[Matter]:
         ),
         drains_referral,
     )
+    # 转办 to 住建, sent last week and due in a few working days: on its handler's 今天要办.
+    tiles = "和平新村3栋外墙瓷砖脱落"
+
+    def tiles_referral(m: Matter) -> None:
+        sent = now - dt.timedelta(days=6)
+        matter_accept(actor=staff, matter=m, note="已拉警戒线，需住建督促维修", when=sent)
+        matter_refer(
+            actor=staff,
+            matter=m,
+            departments=[demo.departments["住建"]],
+            lead=demo.departments["住建"],
+            kind="help",
+            note="外墙瓷砖脱落，存在高空坠物隐患，请住建督促产权单位维修。",
+            now=sent,
+        )
+
+    once(
+        tiles,
+        lambda: matter_raise(
+            actor=staff,
+            place=_place(demo, "和平新村", "3栋"),
+            kind=MatterKind.PROBLEM,
+            title=tiles,
+            description="3栋西侧外墙瓷砖成片脱落，楼下是居民进出的通道。",
+            source=MatterSource.VISIT,
+            backers=8,
+            when=now - dt.timedelta(days=7),
+        ),
+        tiles_referral,
+    )
     # 转办: the seed's seven illegal structures, from the first complaint to the square.
     structures = "江津苑七处违建房存在安全隐患"
     once(

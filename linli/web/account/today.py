@@ -123,7 +123,7 @@ def _text(item: TodayItem) -> tuple[str, str, str]:
     if k == matters_today.DEPARTMENT_REFERRALS:
         return (
             ngettext("%(n)d 件转办待办理", "%(n)d 件转办待办理", n) % {"n": n},
-            reverse("web:matter_referrals"),
+            _one_or_list(item, "web:matter_detail", [], reverse("web:matter_referrals")),
             late or (_("最近期限 %(day)s") % {"day": _day(item.due)} if item.due else ""),
         )
     if k == matters_today.FLAGS:

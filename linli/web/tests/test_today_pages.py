@@ -224,7 +224,12 @@ def test_each_line_opens_its_action(client, world):
     assert f'href="{rate}"' in html
     client.force_login(world.handler)
     html = client.get(reverse("web:home")).content.decode()
-    assert f'href="{reverse("web:matter_referrals")}"' in html
+    referred = Referral.objects.get().matter_id  # one referral: the line opens its matter
+    assert f'href="{reverse("web:matter_detail", args=[referred])}"' in html
+    world.add(1)
+    html = client.get(reverse("web:home")).content.decode()
+    assert f'href="{reverse("web:matter_referrals")}"' in html  # two: the queue, by due date
+    assert f'href="{reverse("web:matter_detail", args=[referred])}"' in html  # listed under it
     client.force_login(world.secretary)
     html = client.get(reverse("web:home")).content.decode()
     assert f'href="{reverse("web:points_proposals")}"' in html
