@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page
-from playwright.sync_api import Error as PlaywrightError
 
 from tests.browser.conftest import PHONE, _close, _new_page, sign_in
 
@@ -88,20 +87,23 @@ def test_axe_finds_nothing_serious_on_any_page(
     ]
     visits.append(("404", "anonymous", "/no-such-page/"))
     found: list[str] = []
+    skipped: list[str] = []
     checked = 0
     try:
         for name, persona, url in visits:
             page = page_for(persona)
-            try:
-                response = page.goto(url)
-            except PlaywrightError:
-                continue  # an empty 405 (POST only) or a download (PDF, Excel)
-            assert response is not None
-            if response.status not in (200, 404) or "text/html" not in response.headers.get(
-                "content-type", ""
-            ):
+            # Ask first, through the page's own cookies, what the URL answers: navigating to an
+            # empty 405 (a POST-only action) or a download leaves a chrome error navigation
+            # pending that interrupts the next goto, which used to skip real pages at random.
+            probe = page.request.get(url)
+            kind = probe.headers.get("content-type", "")
+            if probe.status not in (200, 404) or "text/html" not in kind:
+                skipped.append(f"{name} {url}: {probe.status} {kind}")
                 continue  # a POST-only action, a file, a redirect elsewhere
+            response = page.goto(url)
+            assert response is not None and response.status == probe.status, (name, url)
             if page.locator("main#main").count() == 0:
+                skipped.append(f"{name} {url}: no main")
                 continue  # a fragment for htmx (search results), not a page
             expected_lang = "en" if language == "en" else "zh-CN"
             assert page.locator("html").get_attribute("lang") == expected_lang, (name, url)
@@ -110,8 +112,8 @@ def test_axe_finds_nothing_serious_on_any_page(
     finally:
         for page in pages.values():
             _close(page)
-    print(f"axe: {checked} pages checked in {language}")
+    print(f"axe: {checked} pages checked in {language}; left out:", *skipped, sep="\n  ")
     # The walk covers the site (most names are pages); English, the representative set.
-    assert checked >= (30 if language == "en" else 60), checked
+    assert checked >= (30 if language == "en" else 85), checked
     if found:
         pytest.fail("\n".join(found), pytrace=False)
